@@ -1,0 +1,66 @@
+"""One exception tree for run-level failures.
+
+Row problems are *data* (:class:`aniva_import.types.Problem`), never exceptions.
+Exceptions are for the run itself: the file cannot be read, the mapping is
+broken, the API refused the key.  Every exception carries the exit code the
+product contract gives it and whether retrying later could help (``transient``).
+
+Messages never contain patient data or the API key: they name files, rows and
+columns only.
+"""
+
+from __future__ import annotations
+
+
+class AnivaImportError(Exception):
+    """Base of every error aniva-import raises on purpose."""
+
+    exit_code: int = 2
+    transient: bool = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(AnivaImportError):
+    """The input cannot be used at all: unreadable, empty, wrong format (exit 2)."""
+
+    exit_code = 2
+
+
+class MappingError(InputError):
+    """A mapping file is broken, or required columns are missing (exit 2)."""
+
+
+class ConfigError(InputError):
+    """Bad arguments or a bad configuration file (exit 2)."""
+
+
+class ApiError(AnivaImportError):
+    """Something went wrong talking to the API."""
+
+    exit_code = 3
+
+
+class ApiRefused(ApiError):
+    """The API refused the run itself (key unknown or lacking scope): stop, exit 3."""
+
+    exit_code = 3
+    transient = False
+
+
+class ApiUnavailable(ApiError):
+    """The API could not be reached or kept refusing with 429/503 past every retry."""
+
+    exit_code = 3
+    transient = True
+
+
+class Interrupted(AnivaImportError):
+    """The user interrupted the run (Ctrl-C); exit 130."""
+
+    exit_code = 130

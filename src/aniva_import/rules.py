@@ -1,0 +1,44 @@
+"""The profile rules both sides share: the client's pandera schema and the sandbox.
+
+These constants come from ``api/profiles-api.md`` (documented) or are our own
+assumptions where the page is silent (marked).  Changing one changes what the
+dry run accepts *and* what the sandbox accepts, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+#: Fields of the request body, in the order the API page lists them.
+API_FIELDS: Final = (
+    "first_name",
+    "last_name",
+    "sex",
+    "date_of_birth",
+    "profile_group_slug",
+    "email",
+    "phone",
+    "height",
+    "weight",
+    "language",
+)
+#: Assumption: the page does not say which fields are required.
+REQUIRED_FIELDS: Final = ("first_name", "last_name", "profile_group_slug")
+#: Documented: 1 = male, 2 = female.
+SEXES: Final = (1, 2)
+#: Documented: en, de, fi; the API defaults to en.
+LANGUAGES: Final = ("en", "de", "fi")
+#: Documented: E.164 (a plus, a country code, at most 15 digits).
+E164_RE: Final = re.compile(r"^\+[1-9][0-9]{1,14}$")
+#: Documented: YYYY-MM-DD.
+ISO_DATE_RE: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+#: Assumption: slugs as the examples show them.
+GROUP_SLUG_RE: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: Assumption: no length limits are documented; we keep strings to this many characters.
+MAX_TEXT_LENGTH: Final = 255
+#: Assumption (e-mail standard): at most 254 characters.
+MAX_EMAIL_LENGTH: Final = 254
+#: Our plausibility bounds (not the API's): centimetres and kilograms.
+HEIGHT_CM_RANGE: Final = (30.0, 260.0)
+WEIGHT_KG_RANGE: Final = (1.0, 400.0)
