@@ -50,6 +50,8 @@ class Problem:
 
     def render(self) -> str:
         """The text used in the results file's ``errors`` column."""
+        if not self.column:
+            return f"{self.message} [{self.code}]"
         return f"{self.column}: {self.message} [{self.code}]"
 
 

@@ -1,0 +1,217 @@
+"""The ``aniva-import`` command: options → :class:`Settings` → library → exit code.
+
+Nothing else lives here.  Environment variables (``ANIVA_API_URL``,
+``ANIVA_API_KEY``) are read here and only here.  Heavy modules are imported
+inside the commands so that ``aniva-import --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from aniva_import import __version__
+from aniva_import.errors import AnivaImportError, ConfigError, Interrupted
+from aniva_import.types import DEFAULT_API_URL, ApiKey, Settings
+
+PROG = "aniva-import"
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Create Aniva Health profiles from clinic spreadsheets (CSV, Excel), safely.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="import one file (or check it with --dry-run)",
+        description="Import one spreadsheet, or check it with --dry-run. "
+        "Exit codes: 0 all rows fine, 1 some rows need attention, 2 nothing was done, "
+        "3 aborted part-way, 130 interrupted.",
+    )
+    run.add_argument("file", type=Path, metavar="FILE", help="CSV, TXT, XLSX, XLSM, XLS or ODS file")
+    run.add_argument("--dry-run", action="store_true", help="validate only; no network, no key")
+    run.add_argument("--group", metavar="SLUG",
+                     help="profile group for rows that do not name one in a column of their own")
+    run.add_argument("--mapping", type=Path, metavar="PATH",
+                     help="TOML file: column mapping and parsing conventions for unusual files")
+    run.add_argument("--phone-region", metavar="CC",
+                     help="ISO country (DE, FI, …) for phone numbers without a country code")
+    run.add_argument("--sheet", metavar="NAME", help="worksheet to read (default: the first)")
+    run.add_argument("--results", type=Path, metavar="PATH",
+                     help="results file (default: <input stem>.results.<csv or xlsx> beside it)")
+    run.add_argument("--api-url", metavar="URL",
+                     help=f"API base (default {DEFAULT_API_URL}; env ANIVA_API_URL)")
+    run.add_argument("--api-key-file", type=Path, metavar="PATH",
+                     help="file holding the API key; otherwise env ANIVA_API_KEY")
+    run.add_argument("--rate", type=_positive_float, metavar="N", help="requests per second at most")
+    run.add_argument("--concurrency", type=_positive_int, default=4, metavar="N",
+                     help="requests in flight at most (default 4)")
+    run.add_argument("--state", type=Path, metavar="PATH",
+                     help="the import ledger (SQLite) that remembers what was already created")
+    run.add_argument("--sandbox", action="store_true",
+                     help="start the built-in sandbox API on loopback and import into it")
+    run.add_argument("--summary-json", type=Path, metavar="PATH",
+                     help="write a machine-readable summary of the run")
+    run.add_argument("--workers", type=_positive_int, metavar="N",
+                     help="processes used to check rows (default: up to 2, by CPU count)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    run.set_defaults(handler=_cmd_run)
+
+    from aniva_import import _cli_sandbox
+
+    _cli_sandbox.add_parser(commands)
+
+    nightly = commands.add_parser(
+        "nightly", help="process every new file in the configured inbox folders"
+    )
+    nightly.add_argument("config", type=Path, metavar="CONFIG", help="nightly TOML configuration")
+    nightly.add_argument("--dry-run", action="store_true", help="validate only")
+    nightly.add_argument("--summary-json", type=Path, metavar="PATH")
+    nightly.set_defaults(handler=_cmd_nightly)
+    return parser
+
+
+class Console:
+    """Where the CLI writes; tests pass their own streams and environment."""
+
+    def __init__(
+        self,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.environ = os.environ if environ is None else environ
+
+    def error(self, message: str) -> None:
+        print(f"{PROG}: {message}", file=self.stderr)
+
+
+def _read_key(args: argparse.Namespace, console: Console) -> ApiKey | None:
+    if args.api_key_file is not None:
+        try:
+            text = args.api_key_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"The API key file {args.api_key_file} cannot be read "
+                              f"({exc.strerror}).") from None
+        try:
+            return ApiKey(text)
+        except ValueError:
+            raise ConfigError(f"The API key file {args.api_key_file} is empty.") from None
+    value = console.environ.get("ANIVA_API_KEY", "")
+    return ApiKey(value) if value.strip() else None
+
+
+def settings_from_args(args: argparse.Namespace, console: Console) -> Settings:
+    """Turn ``run`` options (and the environment) into frozen settings."""
+    from aniva_import.pipeline import default_workers
+
+    api_key = None if args.dry_run else _read_key(args, console)
+    region = args.phone_region
+    if region is not None and not (len(region) == 2 and region.isalpha()):
+        raise ConfigError(f"--phone-region takes a two-letter country code such as DE or FI, "
+                          f"not {region!r}.")
+    return Settings(
+        input=args.file,
+        dry_run=args.dry_run,
+        group=args.group,
+        mapping=args.mapping,
+        phone_region=region.upper() if region else None,
+        sheet=args.sheet,
+        results=args.results,
+        api_url=args.api_url or console.environ.get("ANIVA_API_URL") or DEFAULT_API_URL,
+        api_key=api_key,
+        rate=args.rate,
+        concurrency=args.concurrency,
+        state=args.state,
+        summary_json=args.summary_json,
+        workers=args.workers or default_workers(),
+        progress=not args.no_progress and console.stderr.isatty(),
+    )
+
+
+def _cmd_run(args: argparse.Namespace, console: Console) -> int:
+    from aniva_import.pipeline import import_file
+    from aniva_import.report import render_summary
+
+    settings = settings_from_args(args, console)
+    if not settings.dry_run and settings.api_key is None and not args.sandbox:
+        raise ConfigError("No API key: pass --api-key-file PATH or set ANIVA_API_KEY "
+                          "(or use --dry-run to check the file without sending).")
+    bar = None
+    if settings.progress:
+        from tqdm import tqdm
+
+        bar = tqdm(file=console.stderr, unit=" rows", desc="checking", leave=False)
+    try:
+        report = import_file(settings, progress=bar.update if bar else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(render_summary(report), file=console.stdout)
+    return report.exit_code
+
+
+def _cmd_nightly(args: argparse.Namespace, console: Console) -> int:
+    raise ConfigError("The nightly job is not available in this version yet.")
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    """Run the command line; returns the exit code (see PRODUCT.md)."""
+    console = Console(stdout, stderr, environ)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if isinstance(exit_.code, int) else 2
+    handler = args.handler
+    try:
+        if args.command == "sandbox":
+            return int(handler(args))
+        return int(handler(args, console))
+    except Interrupted as error:
+        console.error(str(error))
+        return error.exit_code
+    except KeyboardInterrupt:
+        console.error("Interrupted.")
+        return 130
+    except AnivaImportError as error:
+        console.error(str(error))
+        return error.exit_code
+    except Exception as error:  # a bug: say so without a traceback (it could hold patient data)
+        if console.environ.get("ANIVA_IMPORT_DEBUG"):
+            raise
+        console.error(
+            f"internal error ({type(error).__name__}); nothing was sent. Please report it; "
+            "set ANIVA_IMPORT_DEBUG=1 to see details."
+        )
+        return 2

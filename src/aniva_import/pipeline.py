@@ -1,0 +1,374 @@
+"""One file, end to end: load → map → normalise → validate → (send) → report.
+
+``import_file(settings)`` is the library's entry point; the CLI and the nightly
+job call it.  Chunks of rows stream through, so memory depends on the chunk
+size, not on the file.  With ``settings.workers > 1`` normalisation and
+validation run in worker processes while this process reads the file, finds
+duplicates (which needs file order) and writes the results file in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aniva_import.errors import ConfigError, InputError, Interrupted
+from aniva_import.mapping import (
+    ColumnMap,
+    MappingFile,
+    load_mapping_file,
+    map_columns,
+    require_columns,
+)
+from aniva_import.report import (
+    ResultRow,
+    ResultsWriter,
+    RunReport,
+    default_results_path,
+    open_results_writer,
+    unescape_formula,
+    write_summary_json,
+)
+from aniva_import.rules import GROUP_SLUG_RE
+from aniva_import.types import Problem, Settings, Status
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from aniva_import.load import Chunk, Table
+    from aniva_import.normalize import Conventions
+
+Clock = Callable[[], dt.datetime]
+Progress = Callable[[int], None]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a worker needs to judge a chunk (small, picklable)."""
+
+    columns: ColumnMap
+    conventions: Conventions
+    default_group: str | None
+
+
+@dataclass(frozen=True)
+class ChunkVerdict:
+    """What normalisation and validation found in one chunk."""
+
+    rows: list[int]
+    problems: dict[int, list[Problem]]
+    valid_rows: list[int]
+    keys: npt.NDArray[np.uint64]
+    payloads: dict[int, dict[str, object]] | None = None
+
+
+_VALIDATORS: dict[dt.date, object] = {}
+
+
+def judge_chunk(chunk: Chunk, plan: Plan, *, with_payloads: bool = False) -> ChunkVerdict:
+    """Normalise and validate one chunk (runs in a worker process when asked to)."""
+    from aniva_import.normalize import normalize_column
+    from aniva_import.validate import ProfileValidator, fingerprints, frame_from_columns
+
+    frame = chunk.frame
+    rows = [int(r) for r in frame.index]
+    columns = plan.columns
+    problems: dict[int, list[Problem]] = {}
+    for problem in chunk.problems:
+        problems.setdefault(problem.row, []).append(problem)
+    known: set[tuple[int, str]] = set()
+    values: dict[str, list[object]] = {}
+    names = {f: columns.column_name(f) for f in plan_fields()}
+    for field_name, position in columns.positions.items():
+        cells = frame[position].tolist()
+        if columns.is_results_file:
+            cells = [unescape_formula(c) if isinstance(c, str) else c for c in cells]
+        column_values, issues = normalize_column(field_name, cells, plan.conventions)
+        for index, issue in issues:
+            row = rows[index]
+            known.add((row, field_name))
+            problems.setdefault(row, []).append(
+                Problem(row, names[field_name], issue.code, issue.message, field_name)
+            )
+        values[field_name] = list(column_values)
+    if plan.default_group is not None:
+        groups = values.get("profile_group_slug")
+        if groups is None:
+            values["profile_group_slug"] = [plan.default_group] * len(rows)
+        else:
+            for i, group in enumerate(groups):
+                if group is None and (rows[i], "profile_group_slug") not in known:
+                    groups[i] = plan.default_group
+    today = plan.conventions.today
+    validator = _VALIDATORS.get(today)
+    if not isinstance(validator, ProfileValidator):
+        validator = _VALIDATORS[today] = ProfileValidator(today)
+    normalised = frame_from_columns(rows, values)
+    for problem in validator.problems(normalised, names, known=known):
+        problems.setdefault(problem.row, []).append(problem)
+    for row_problems in problems.values():
+        row_problems.sort(key=_problem_order)
+    valid_mask = [row not in problems for row in rows]
+    valid = normalised[valid_mask]
+    payloads = None
+    if with_payloads:
+        payloads = {
+            int(row): {k: _plain(v) for k, v in record.items() if _plain(v) is not None}
+            for row, record in zip(valid.index, valid.to_dict("records"), strict=True)
+        }
+    return ChunkVerdict(
+        rows=rows,
+        problems=problems,
+        valid_rows=[int(r) for r in valid.index],
+        keys=fingerprints(valid),
+        payloads=payloads,
+    )
+
+
+def plan_fields() -> tuple[str, ...]:
+    from aniva_import.rules import API_FIELDS
+
+    return API_FIELDS
+
+
+def _problem_order(problem: Problem) -> tuple[int, str]:
+    from aniva_import.rules import API_FIELDS
+
+    field = problem.field
+    return (API_FIELDS.index(field) if field in API_FIELDS else -1, problem.code)
+
+
+def _plain(value: object) -> object:
+    """pandas/NumPy scalars → JSON-ready Python values (None for missing)."""
+    import pandas as pd
+
+    if value is None or value is pd.NA:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class FilePipeline:
+    """The stages for one file, wired together; ``run()`` returns the report."""
+
+    def __init__(
+        self, settings: Settings, *, clock: Clock = utc_now, progress: Progress | None = None
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.progress = progress
+
+    # -- set-up: everything that can fail before a single row is judged -------------------
+
+    def _mapping(self) -> MappingFile | None:
+        return load_mapping_file(self.settings.mapping) if self.settings.mapping else None
+
+    def _open(self, mapping: MappingFile | None) -> Table:
+        from aniva_import.load import open_table
+
+        sheet = self.settings.sheet or (mapping.sheet if mapping else None)
+        return open_table(self.settings.input, sheet=sheet)
+
+    def _plan(self, table: Table, mapping: MappingFile | None, today: dt.date) -> Plan:
+        from aniva_import.normalize import Conventions, infer_date_order
+
+        source = str(self.settings.input)
+        columns = map_columns(table.headers, mapping=mapping, source=source)
+        group = self.settings.group or (mapping.group if mapping else None)
+        if group is not None and not GROUP_SLUG_RE.match(group):
+            raise ConfigError(
+                f"The profile group {group!r} is not a valid group name: use lower case "
+                "letters, digits and dashes, e.g. acme-clinic-berlin."
+            )
+        require_columns(columns, default_group=group, source=source)
+        region = self.settings.phone_region or (mapping.phone_region if mapping else None)
+        order = mapping.date_order if mapping else None
+        conventions = Conventions(
+            today=today,
+            phone_region=region.upper() if region else None,
+            date_order=order,
+            decimal=mapping.decimal if mapping else "auto",
+            file_language=columns.file_language,
+            date1904=table.info.date1904,
+        )
+        born = columns.positions.get("date_of_birth")
+        if order is None and born is not None:
+            cells = (cell for _row, cell in table.column_values(born))
+            if columns.is_results_file:
+                cells = (unescape_formula(c) if isinstance(c, str) else c for c in cells)
+            inferred = infer_date_order(cells)
+            if inferred.order is not None:
+                conventions = replace(conventions, date_order=inferred.order)
+        return Plan(columns=columns, conventions=conventions, default_group=group)
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def run(self) -> RunReport:
+        settings = self.settings
+        started = self.clock()
+        report = RunReport(
+            input=settings.input, mode="dry_run" if settings.dry_run else "import",
+            started_at=started,
+        )
+        try:
+            if not settings.dry_run:
+                raise ConfigError(
+                    "This version can only check files: sending to the API is not available "
+                    "yet. Run again with --dry-run."
+                )
+            mapping = self._mapping()
+            table = self._open(mapping)
+            report.input_format = table.info.kind
+            report.encoding = table.info.encoding
+            report.delimiter = table.info.delimiter
+            report.sheet = table.info.sheet
+            plan = self._plan(table, mapping, started.date())
+            report.unknown_columns = plan.columns.unknown
+            results = settings.results or default_results_path(settings.input, table.info.kind)
+            if results.resolve() == settings.input.resolve():
+                raise ConfigError("The results file cannot be the input file itself.")
+            report.results = results
+            self._process(table, plan, results, report)
+        except InputError as error:
+            report.outcome, report.error, report.exit_code = "not_started", str(error), 2
+            report.results = None
+            self._finish(report)
+            raise
+        except Interrupted:
+            report.outcome, report.exit_code = "interrupted", 130
+            self._finish(report)
+            raise
+        report.finish_exit_code()
+        self._finish(report)
+        return report
+
+    def _finish(self, report: RunReport) -> None:
+        report.finished_at = self.clock()
+        if self.settings.summary_json:
+            write_summary_json(report, self.settings.summary_json)
+
+    def _verdicts(self, table: Table, plan: Plan) -> Iterator[tuple[Chunk, ChunkVerdict]]:
+        chunks = iter(table.chunks(self.settings.chunk_rows))
+        head = list(itertools.islice(chunks, 2))
+        workers = max(1, self.settings.workers)
+        if workers == 1 or len(head) < 2:  # one chunk: a pool would only cost start-up time
+            for chunk in itertools.chain(head, chunks):
+                yield chunk, judge_chunk(chunk, plan)
+            return
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            pending: deque[tuple[Chunk, Future[ChunkVerdict]]] = deque()
+            for chunk in itertools.chain(head, chunks):
+                pending.append((chunk, pool.submit(judge_chunk, chunk, plan)))
+                if len(pending) > workers:
+                    done_chunk, future = pending.popleft()
+                    yield done_chunk, future.result()
+            while pending:
+                done_chunk, future = pending.popleft()
+                yield done_chunk, future.result()
+
+    def _process(self, table: Table, plan: Plan, results: Path, report: RunReport) -> None:
+        from aniva_import.validate import DuplicateFinder
+
+        columns = plan.columns
+        kept = [i for i in range(len(table.headers)) if i not in columns.skipped]
+        headers = [table.headers[i] for i in kept]
+        positions = {f: kept.index(p) for f, p in columns.positions.items()}
+        writer = open_results_writer(
+            results, headers, delimiter=table.info.delimiter, field_positions=positions
+        )
+        duplicates = DuplicateFinder()
+        verdicts = self._verdicts(table, plan)
+        try:
+            try:
+                for chunk, verdict in verdicts:
+                    twins = duplicates.check(verdict.valid_rows, verdict.keys)
+                    self._write_chunk(writer, chunk, verdict, twins, kept, report)
+            except KeyboardInterrupt:
+                verdicts.close()
+                self._write_not_sent(writer, table, report, kept, after=report.last_row)
+                writer.commit()
+                raise Interrupted("Interrupted: the results file lists what was done.") from None
+        except BaseException:
+            writer.discard()
+            raise
+        writer.commit()
+
+    def _write_chunk(
+        self,
+        writer: ResultsWriter,
+        chunk: Chunk,
+        verdict: ChunkVerdict,
+        twins: dict[int, int],
+        kept: list[int],
+        report: RunReport,
+    ) -> None:
+        out: list[ResultRow] = []
+        ok = Status.VALID
+        frame = chunk.frame
+        cells_by_row = frame.to_numpy(dtype=object)
+        for i, row in enumerate(verdict.rows):
+            problems = verdict.problems.get(row)
+            if problems:
+                status, listed = Status.INVALID, tuple(problems)
+            elif row in twins:
+                first = twins[row]
+                status = Status.DUPLICATE
+                listed = (
+                    Problem(
+                        row, "", "duplicate_row",
+                        f"Repeats row {first} (same name, date of birth and group); not sent.",
+                    ),
+                )
+            else:
+                status, listed = ok, ()
+            cells = cells_by_row[i]
+            out.append(ResultRow(row, status, None, listed, [cells[p] for p in kept]))
+            report.add(status, listed)
+        writer.write(out)
+        report.last_row = verdict.rows[-1] if verdict.rows else report.last_row
+        if self.progress:
+            self.progress(len(verdict.rows))
+
+    def _write_not_sent(
+        self, writer: ResultsWriter, table: Table, report: RunReport, kept: list[int], after: int
+    ) -> None:
+        """After an interrupt: list every remaining row as not_sent (never lose a row)."""
+        note = (
+            Problem(0, "", "interrupted", "The run was interrupted before this row was checked."),
+        )
+        for chunk in table.chunks(self.settings.chunk_rows):
+            frame = chunk.frame[chunk.frame.index > after]
+            rows = [
+                ResultRow(int(row), Status.NOT_SENT, None, note, [cells[p] for p in kept])
+                for row, cells in zip(frame.index, frame.to_numpy(dtype=object), strict=True)
+            ]
+            for _ in rows:
+                report.add(Status.NOT_SENT, ())
+            writer.write(rows)
+
+
+def import_file(
+    settings: Settings, *, clock: Clock = utc_now, progress: Progress | None = None
+) -> RunReport:
+    """Run one file through the pipeline (see :class:`FilePipeline`)."""
+    return FilePipeline(settings, clock=clock, progress=progress).run()
+
+
+def default_workers() -> int:
+    """Worker processes worth starting on this machine (at most 2 extra)."""
+    return max(1, min(2, (os.cpu_count() or 1)))

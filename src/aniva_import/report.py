@@ -1,0 +1,348 @@
+"""Results files, the run summary and what the terminal shows.
+
+The results file has the columns ``row, status, profile_id, errors`` and then
+every original column unchanged (PRODUCT.md).  It is written to a temporary
+file created owner-only (0600) beside the target and renamed into place when
+complete, so a reader never sees half a file.
+
+Spreadsheet formula injection: a CSV cell that starts with ``=``, ``+``, ``-``,
+``@``, tab or carriage return and is not plainly a number (a phone number such
+as ``+49 30 1234567`` is harmless and stays as it is) gets a leading ``'``,
+which spreadsheet programs treat as "this is text".  XLSX cells are written as
+typed text cells, which are never evaluated, so nothing there needs changing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from aniva_import.types import PROBLEM_STATUSES, Problem, Status
+
+RESULT_HEADERS = ("row", "status", "profile_id", "errors")
+_DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ()./-]*$")
+
+Cell = str | dt.date | dt.datetime
+
+
+def escape_formula(text: str) -> str:
+    """Make a CSV cell safe to open in a spreadsheet program.
+
+    >>> escape_formula("=HYPERLINK(\\"http://x\\")"), escape_formula("+49 30 1234567")
+    ('\\'=HYPERLINK("http://x")', '+49 30 1234567')
+    """
+    if text.startswith(_DANGEROUS_START) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def unescape_formula(text: str) -> str:
+    """Undo :func:`escape_formula` when a results file is read back in."""
+    if len(text) > 1 and text[0] == "'" and text[1:].startswith(_DANGEROUS_START):
+        return text[1:]
+    return text
+
+
+def create_private(path: Path) -> int:
+    """Create ``path`` new and owner-only (0600), whatever the umask; return the fd."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
+
+
+def _temp_beside(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.partial")
+
+
+def write_private_text(path: Path, text: str) -> None:
+    """Write a small text file atomically and owner-only."""
+    temp = _temp_beside(path)
+    fd = create_private(temp)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """What the results file says about one input row."""
+
+    row: int
+    status: Status
+    profile_id: str | None
+    problems: tuple[Problem, ...]
+    cells: Sequence[Cell]
+
+    @property
+    def errors(self) -> str:
+        return "; ".join(p.render() for p in self.problems)
+
+
+class ResultsWriter(Protocol):
+    path: Path
+
+    def write(self, rows: Sequence[ResultRow]) -> None: ...
+    def commit(self) -> None: ...
+    def discard(self) -> None: ...
+
+
+class CsvResultsWriter:
+    """CSV results: same delimiter as the input, UTF-8 with BOM (Excel shows umlauts)."""
+
+    def __init__(self, path: Path, headers: Sequence[str], *, delimiter: str = ",") -> None:
+        self.path = path
+        self._temp = _temp_beside(path)
+        fd = create_private(self._temp)
+        self._handle = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
+        self._csv = csv.writer(self._handle, delimiter=delimiter, lineterminator="\r\n")
+        self._csv.writerow([escape_formula(h) for h in (*RESULT_HEADERS, *headers)])
+
+    def write(self, rows: Sequence[ResultRow]) -> None:
+        out = []
+        for result in rows:
+            cells = [
+                escape_formula(c if isinstance(c, str) else c.isoformat()) for c in result.cells
+            ]
+            out.append(
+                [
+                    str(result.row),
+                    result.status.value,
+                    result.profile_id or "",
+                    escape_formula(result.errors),
+                    *cells,
+                ]
+            )
+        self._csv.writerows(out)
+
+    def commit(self) -> None:
+        self._handle.close()
+        os.replace(self._temp, self.path)
+
+    def discard(self) -> None:
+        self._handle.close()
+        self._temp.unlink(missing_ok=True)
+
+
+class XlsxResultsWriter:
+    """XLSX results: a frozen header with a filter, invalid cells highlighted with the
+    problem as a comment on the cell.  Every cell is written as text (or a date cell
+    for dates), so nothing in it is ever evaluated as a formula."""
+
+    def __init__(
+        self, path: Path, headers: Sequence[str], *, field_positions: dict[str, int]
+    ) -> None:
+        import xlsxwriter
+
+        self.path = path
+        self._temp = _temp_beside(path)
+        os.close(create_private(self._temp))
+        self._book = xlsxwriter.Workbook(
+            str(self._temp),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+                "default_date_format": "yyyy-mm-dd",
+            },
+        )
+        self._sheet = self._book.add_worksheet("Results")
+        self._bold = self._book.add_format({"bold": True})
+        self._bad = self._book.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self._date = self._book.add_format({"num_format": "yyyy-mm-dd"})
+        self._datetime = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self._bad_date = self._book.add_format(
+            {"num_format": "yyyy-mm-dd", "bg_color": "#FFC7CE", "font_color": "#9C0006"}
+        )
+        self._positions = field_positions
+        self._width = len(RESULT_HEADERS) + len(headers)
+        for col, name in enumerate((*RESULT_HEADERS, *headers)):
+            self._sheet.write_string(0, col, name, self._bold)
+        self._sheet.freeze_panes(1, 0)
+        self._next = 1
+
+    def write(self, rows: Sequence[ResultRow]) -> None:
+        sheet = self._sheet
+        offset = len(RESULT_HEADERS)
+        for result in rows:
+            r = self._next
+            self._next += 1
+            sheet.write_number(r, 0, result.row)
+            sheet.write_string(r, 1, result.status.value)
+            if result.profile_id:
+                sheet.write_string(r, 2, result.profile_id)
+            if result.problems:
+                sheet.write_string(r, 3, result.errors)
+            bad: dict[int, list[str]] = {}
+            for problem in result.problems:
+                position = self._positions.get(problem.field or "")
+                if position is not None:
+                    bad.setdefault(position, []).append(f"{problem.message} [{problem.code}]")
+            for position, cell in enumerate(result.cells):
+                col = offset + position
+                flagged = position in bad
+                if isinstance(cell, str):
+                    if cell:
+                        sheet.write_string(r, col, cell, self._bad if flagged else None)
+                    elif flagged:
+                        sheet.write_blank(r, col, None, self._bad)
+                elif isinstance(cell, dt.datetime):
+                    sheet.write_datetime(r, col, cell, self._bad_date if flagged else self._datetime)
+                else:
+                    sheet.write_datetime(r, col, cell, self._bad_date if flagged else self._date)
+                if flagged:
+                    sheet.write_comment(r, col, "\n".join(bad[position]))
+
+    def commit(self) -> None:
+        self._sheet.autofilter(0, 0, max(self._next - 1, 1), self._width - 1)
+        self._book.close()
+        os.replace(self._temp, self.path)
+
+    def discard(self) -> None:
+        try:
+            self._book.close()
+        finally:
+            self._temp.unlink(missing_ok=True)
+
+
+def default_results_path(source: Path, kind: str) -> Path:
+    """``<input stem>.results.<csv or xlsx>`` beside the input."""
+    suffix = "csv" if kind == "csv" else "xlsx"
+    return source.with_name(f"{source.stem}.results.{suffix}")
+
+
+def open_results_writer(
+    path: Path,
+    headers: Sequence[str],
+    *,
+    delimiter: str | None,
+    field_positions: dict[str, int],
+) -> ResultsWriter:
+    """A writer for ``path``'s format (``.xlsx`` → Excel, anything else → CSV)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return XlsxResultsWriter(path, headers, field_positions=field_positions)
+    return CsvResultsWriter(path, headers, delimiter=delimiter or ",")
+
+
+# --- the run report -----------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    """What happened in one run: counts, common problems, where the results are."""
+
+    input: Path
+    mode: str
+    results: Path | None = None
+    input_format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+    problem_counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    unknown_columns: tuple[str, ...] = ()
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    outcome: str = "finished"
+    error: str | None = None
+    exit_code: int = 0
+    #: the last row written to the results file so far
+    last_row: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def add(self, status: Status, problems: Sequence[Problem]) -> None:
+        self.counts[status.value] += 1
+        for problem in problems:
+            self.problem_counts[(problem.field or "", problem.column, problem.code)] += 1
+
+    def finish_exit_code(self) -> int:
+        """0 when every row is fine, 1 when some rows need attention."""
+        bad = sum(self.counts[s.value] for s in PROBLEM_STATUSES)
+        self.exit_code = 1 if bad else 0
+        return self.exit_code
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--summary-json`` document (``schemas/summary.schema.json``)."""
+        from aniva_import import __version__
+
+        duration = (
+            (self.finished_at - self.started_at).total_seconds()
+            if self.started_at and self.finished_at
+            else None
+        )
+        return {
+            "schema_version": 1,
+            "tool": "aniva-import",
+            "version": __version__,
+            "mode": self.mode,
+            "outcome": self.outcome,
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "input": {
+                "path": str(self.input),
+                "format": self.input_format,
+                "encoding": self.encoding,
+                "delimiter": self.delimiter,
+                "sheet": self.sheet,
+            },
+            "results_file": str(self.results) if self.results else None,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "duration_seconds": duration,
+            "rows": {"total": self.total, **{s.value: self.counts[s.value] for s in Status}},
+            "problems": [
+                {"field": f or None, "column": column, "code": code, "count": count}
+                for (f, column, code), count in self.problem_counts.most_common()
+            ],
+            "unknown_columns": list(self.unknown_columns),
+        }
+
+
+def write_summary_json(report: RunReport, path: Path) -> None:
+    write_private_text(path, json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+
+
+def render_summary(report: RunReport, *, top: int = 8) -> str:
+    """The terminal summary: counts and the most common problems, never patient data."""
+    lines = []
+    what = "Dry run" if report.mode == "dry_run" else "Import"
+    details = [d for d in (report.input_format, report.encoding, _delimiter_name(report.delimiter),
+                           f"sheet {report.sheet!r}" if report.sheet else None) if d]
+    lines.append(f"{what} of {report.input} ({', '.join(details)})")
+    parts = [f"{report.counts[s.value]} {s.value}" for s in Status if report.counts[s.value]]
+    noun = "row" if report.total == 1 else "rows"
+    lines.append(f"  {report.total} {noun}: {', '.join(parts) if parts else 'nothing to do'}")
+    if report.problem_counts:
+        lines.append("  Most common problems:")
+        for (_field, column, code), count in report.problem_counts.most_common(top):
+            lines.append(f"    {count:>6} × {column}: {code}")
+        hidden = len(report.problem_counts) - top
+        if hidden > 0:
+            lines.append(f"    … and {hidden} more kinds (see the errors column)")
+    if report.unknown_columns:
+        names = ", ".join(report.unknown_columns)
+        lines.append(f"  Columns not imported (kept in the results file): {names}")
+    if report.results:
+        lines.append(f"  Results: {report.results}")
+    return "\n".join(lines)
+
+
+def _delimiter_name(delimiter: str | None) -> str | None:
+    names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+    return f"{names.get(delimiter, delimiter)}-separated" if delimiter else None
