@@ -39,6 +39,10 @@ GROUP_SLUG_RE: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TEXT_LENGTH: Final = 255
 #: Assumption (e-mail standard): at most 254 characters.
 MAX_EMAIL_LENGTH: Final = 254
+#: Assumption: a basic e-mail syntax check (something@domain.tld, no spaces).
+EMAIL_RE: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: Assumption: text fields never contain control characters (line breaks, tabs, ...).
+CONTROL_CHARS_RE: Final = re.compile(r"[\x00-\x1f\x7f]")
 #: Our plausibility bounds (not the API's): centimetres and kilograms.
 HEIGHT_CM_RANGE: Final = (30.0, 260.0)
 WEIGHT_KG_RANGE: Final = (1.0, 400.0)
