@@ -1,0 +1,85 @@
+"""Types shared by the normalisers (see :mod:`aniva_import.normalize`, the public facade)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+#: A raw cell: text ("" = empty) or a real date cell from a workbook.
+#: (``datetime.datetime`` is a subclass of ``datetime.date``.)
+Cell: TypeAlias = str | datetime.date
+#: A value in API form.
+Value: TypeAlias = str | int | float
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """Why one cell cannot be sent.
+
+    ``code`` is stable snake_case; ``message`` is a sentence for a clinic admin
+    that says what is wrong and what would be right.  It never contains the
+    cell's value (results files and terminals must not leak patient data).
+    """
+
+    code: str
+    message: str
+
+
+#: ``None`` = empty/missing; the caller's schema decides whether that is allowed.
+Result: TypeAlias = Value | Issue | None
+
+DateOrder: TypeAlias = Literal["DMY", "MDY", "YMD"]
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """How to read the values of one file."""
+
+    today: datetime.date
+    #: ISO 3166 alpha-2, upper case (lower case is upper-cased), e.g. "DE".
+    phone_region: str | None = None
+    #: order of separator-ambiguous dates (03/04/1985); None = not known.
+    date_order: DateOrder | None = None
+    #: "auto": a single "," or "." is the decimal separator; thousands
+    #: separators are never guessed.
+    decimal: Literal["auto", ",", "."] = "auto"
+    #: from the headers; "fi" enables M = mies (male) / N = nainen (female).
+    file_language: Literal["en", "de", "fi"] | None = None
+    #: Excel serial numbers use the 1904 date system.
+    date1904: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.today, datetime.datetime):
+            object.__setattr__(self, "today", self.today.date())
+        if self.phone_region is not None:
+            region = self.phone_region.strip().upper()
+            if not region:
+                region_or_none: str | None = None
+            else:
+                import phonenumbers
+
+                if region not in phonenumbers.SUPPORTED_REGIONS:
+                    raise ValueError(
+                        "phone_region must be an ISO 3166 country code such as DE or FI"
+                    )
+                region_or_none = region
+            object.__setattr__(self, "phone_region", region_or_none)
+        if self.date_order not in (None, "DMY", "MDY", "YMD"):
+            raise ValueError("date_order must be DMY, MDY or YMD")
+        if self.decimal not in ("auto", ",", "."):
+            raise ValueError('decimal must be "auto", "," or "."')
+        if self.file_language not in (None, "en", "de", "fi"):
+            raise ValueError("file_language must be en, de or fi")
+
+
+def text_of(cell: Cell) -> str | None:
+    """The stripped text of a text cell, None when it is empty; never for date cells."""
+    if isinstance(cell, str):
+        s = cell.strip()
+        return s or None
+    return None
+
+
+def is_blank(cell: Cell) -> bool:
+    return isinstance(cell, str) and not cell.strip()

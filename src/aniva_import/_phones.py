@@ -1,0 +1,163 @@
+"""Phone numbers to E.164 with phonenumbers, with a fast path for the plain
+shapes that gives provably the same answer as ``parse`` + ``is_valid_number``.
+
+Why the fast path is the library's answer
+-----------------------------------------
+For a text of ASCII digits with single spaces, hyphens or slashes between
+them, ``phonenumbers.parse`` only ever looks at the digits (the separators are
+stripped by its normaliser; no extension or second-number pattern can match).
+
+* National form ``0`` + NSN (NSN starting 1-9) in a region whose national prefix
+  for parsing is exactly ``0`` with no transform rule, whose international
+  prefix does not match the start, and whose country code cannot (country codes
+  never start with 0): ``parse`` strips the ``0`` unless the rest does not fit
+  the region's general pattern or possible lengths; a *valid* NSN fits both (the
+  general description is the union of the type descriptions), so when
+  ``is_valid_number(cc, NSN)`` holds, ``parse`` returned exactly (cc, NSN).
+* International form ``+`` or the region's ``00`` followed by a country code
+  (longest-known 1-3 digit prefix, as ``_extract_country_code`` does) and a rest
+  that the country's national-prefix-for-parsing pattern does not match and that
+  does not start with 0: ``parse`` returns (cc, rest) unchanged.
+
+The fast path is only trusted when the candidate number is valid; everything
+else (invalid candidates included) goes through the plain library call, so the
+validity check is never skipped.  ``tests/test_normalize_properties.py`` checks
+fast == library on generated DE/FI/US/GB numbers and every region's examples.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Final
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, PhoneNumberFormat
+
+from . import rules
+from ._normalize_base import Cell, Conventions, Issue
+
+_HINT = "write it with the country code, e.g. +49 30 1234567"
+INVALID_PHONE = Issue("invalid_phone", f"This is not a valid phone number; {_HINT}.")
+PHONE_NEEDS_REGION = Issue(
+    "phone_needs_region",
+    "This phone number has no country code, so its country is unknown; write it with "
+    "the country code (e.g. +49 30 1234567), or run with --phone-region (e.g. DE) or "
+    "set the phone region in the mapping.",
+)
+
+_SIMPLE_RE: Final = re.compile(r"(\+?)([0-9](?:[ /-]?[0-9]){3,19})")
+_DROP_SEPARATORS: Final = str.maketrans("", "", " /-")
+_COUNTRY_CODES: Final = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+@lru_cache(maxsize=512)
+def _region_info(region: str) -> tuple[int, re.Pattern[str] | None] | None:
+    """(country code, international prefix pattern) when the national fast path applies."""
+    md = PhoneMetadata.metadata_for_region(region, None)
+    if md is None or md.country_code is None or md.national_prefix_for_parsing != "0":
+        return None
+    if md.national_prefix_transform_rule:
+        return None
+    idd = re.compile(md.international_prefix) if md.international_prefix else None
+    return int(md.country_code), idd
+
+
+@lru_cache(maxsize=512)
+def _country_prefix(cc: int) -> tuple[bool, re.Pattern[str] | None]:
+    """(usable for the fast path, national-prefix-for-parsing pattern or None)."""
+    region = phonenumbers.region_code_for_country_code(cc)
+    if region in ("ZZ", "001"):
+        return False, None
+    md = PhoneMetadata.metadata_for_region_or_calling_code(cc, region)
+    if md is None:
+        return False, None
+    npp = md.national_prefix_for_parsing
+    return True, (re.compile(npp) if npp else None)
+
+
+def _valid_e164(cc: int, nsn: str) -> str | None:
+    num = PhoneNumber(country_code=cc, national_number=int(nsn))
+    if phonenumbers.is_valid_number(num):
+        return str(phonenumbers.format_number(num, PhoneNumberFormat.E164))
+    return None
+
+
+def _international(rest: str) -> str | None:
+    if not rest or rest[0] == "0":
+        return None
+    for n in (1, 2, 3):
+        if len(rest) <= n:
+            return None
+        cc = int(rest[:n])
+        if cc in _COUNTRY_CODES:
+            nsn = rest[n:]
+            if len(nsn) <= 2 or nsn[0] == "0":
+                return None
+            usable, npp = _country_prefix(cc)
+            if not usable or (npp is not None and npp.match(nsn)):
+                return None
+            return _valid_e164(cc, nsn)
+    return None
+
+
+def fast_phone(s: str, region: str | None) -> str | None:
+    """E.164 when the fast path can prove the library would say the same, else None
+    (None = "ask the library", not "invalid")."""
+    m = _SIMPLE_RE.fullmatch(s)
+    if m is None:
+        return None
+    digits = m.group(2).translate(_DROP_SEPARATORS)
+    if m.group(1):
+        return _international(digits)
+    if region is None:
+        return None
+    info = _region_info(region)
+    if info is None:
+        return None
+    cc, idd = info
+    if idd is not None:
+        im = idd.match(digits)
+        if im is not None:
+            if im.end() == 2 and digits[:2] == "00" and digits[2:3] != "0":
+                return _international(digits[2:])
+            return None
+    if digits[0] != "0" or digits[1] == "0":
+        return None
+    return _valid_e164(cc, digits[1:])
+
+
+def library_phone(s: str, region: str | None) -> str | Issue:
+    """The plain library answer: parse, is_valid_number, format E.164."""
+    try:
+        num = phonenumbers.parse(s, region)
+    except NumberParseException as e:
+        if (
+            region is None
+            and e.error_type == NumberParseException.INVALID_COUNTRY_CODE
+            and "+" not in s
+            and "\uff0b" not in s
+        ):
+            return PHONE_NEEDS_REGION
+        return INVALID_PHONE
+    if not phonenumbers.is_valid_number(num):
+        return INVALID_PHONE
+    out = str(phonenumbers.format_number(num, PhoneNumberFormat.E164))
+    if not rules.E164_RE.match(out):
+        return INVALID_PHONE
+    return out
+
+
+def normalize_phone(cell: Cell, conv: Conventions) -> str | Issue | None:
+    """E.164; national numbers need ``conv.phone_region``."""
+    if not isinstance(cell, str):
+        return INVALID_PHONE
+    s = cell.strip()
+    if not s:
+        return None
+    if len(s) > 64:
+        return INVALID_PHONE
+    fast = fast_phone(s, conv.phone_region)
+    if fast is not None:
+        return fast
+    return library_phone(s, conv.phone_region)
