@@ -29,7 +29,7 @@ from aniva_import.types import PROBLEM_STATUSES, Problem, Status
 
 RESULT_HEADERS = ("row", "status", "profile_id", "errors")
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ()./-]*$")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9][0-9 ()./-]*")
 
 Cell = str | dt.date | dt.datetime
 
@@ -40,7 +40,7 @@ def escape_formula(text: str) -> str:
     >>> escape_formula("=HYPERLINK(\\"http://x\\")"), escape_formula("+49 30 1234567")
     ('\\'=HYPERLINK("http://x")', '+49 30 1234567')
     """
-    if text.startswith(_DANGEROUS_START) and not _PLAIN_NUMBER.match(text):
+    if text.startswith(_DANGEROUS_START) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

@@ -43,16 +43,16 @@ class Rule:
 
 #: Nullable pandas dtypes of the API fields (values in API form).
 FIELD_DTYPES: Final = {
-    "first_name": "object",
-    "last_name": "object",
+    "first_name": "str",
+    "last_name": "str",
     "sex": "Int64",
-    "date_of_birth": "object",
-    "profile_group_slug": "object",
-    "email": "object",
-    "phone": "object",
+    "date_of_birth": "str",
+    "profile_group_slug": "str",
+    "email": "str",
+    "phone": "str",
     "height": "Float64",
     "weight": "Float64",
-    "language": "object",
+    "language": "str",
 }
 
 _CONTROL_CHARS = r"[\x00-\x1f\x7f]"
@@ -235,9 +235,7 @@ def frame_from_columns(
         if column is None:
             column = [None] * len(rows)
         dtype = FIELD_DTYPES[name]
-        data[name] = pd.array(list(column), dtype=dtype) if dtype != "object" else pd.Series(
-            list(column), index=index, dtype="object"
-        ).to_numpy()
+        data[name] = pd.array(list(column), dtype=dtype)
     return pd.DataFrame(data, index=index)
 
 

@@ -1,0 +1,161 @@
+"""Results files, formula-injection safety, summaries."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+import stat
+from pathlib import Path
+
+import jsonschema
+import openpyxl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aniva_import.report import (
+    CsvResultsWriter,
+    ResultRow,
+    RunReport,
+    XlsxResultsWriter,
+    escape_formula,
+    render_summary,
+    unescape_formula,
+    write_summary_json,
+)
+from aniva_import.types import Problem, Status
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("cell", "escaped"),
+    [
+        ("=SUM(A1:A3)", "'=SUM(A1:A3)"),
+        ("@cmd", "'@cmd"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("+49 30 1234567", "+49 30 1234567"),
+        ("-5", "-5"),
+        ("Maria", "Maria"),
+        ("", ""),
+    ],
+)
+def test_escape_formula(cell: str, escaped: str) -> None:
+    assert escape_formula(cell) == escaped
+
+
+@given(st.text(max_size=30))
+def test_escaped_cells_never_start_a_formula_and_round_trip(text: str) -> None:
+    escaped = escape_formula(text)
+    if escaped and escaped[0] in "=+-@\t\r":  # only plain numbers may start so
+        assert re.fullmatch(r"[+-][0-9][0-9 ()./-]*", escaped)
+    assert unescape_formula(escaped) == text or (
+        text.startswith("'") and text[1:2] in ("=", "+", "-", "@", "\t", "\r")
+    )
+
+
+def _rows() -> list[ResultRow]:
+    bad = Problem(3, "Telefon", "invalid_phone", "Not a phone number.", "phone")
+    return [
+        ResultRow(2, Status.VALID, None, (), ["Maria", "=HYPERLINK(1)", "+49 30 1234567"]),
+        ResultRow(3, Status.INVALID, None, (bad,), ["Jürgen", "x", dt.date(1960, 12, 1)]),
+    ]
+
+
+def test_csv_results_are_private_atomic_and_excel_friendly(tmp_path: Path) -> None:
+    target = tmp_path / "out.results.csv"
+    writer = CsvResultsWriter(target, ["Vorname", "Notiz", "Telefon"], delimiter=";")
+    writer.write(_rows())
+    assert not target.exists()  # nothing visible until complete
+    writer.commit()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
+    assert rows[0] == ["row", "status", "profile_id", "errors", "Vorname", "Notiz", "Telefon"]
+    assert rows[1] == ["2", "valid", "", "", "Maria", "'=HYPERLINK(1)", "+49 30 1234567"]
+    assert rows[2] == ["3", "invalid", "", "Telefon: Not a phone number. [invalid_phone]",
+                       "Jürgen", "x", "1960-12-01"]
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_discarded_results_leave_nothing_behind(tmp_path: Path) -> None:
+    writer = CsvResultsWriter(tmp_path / "r.csv", ["a"])
+    writer.write(_rows()[:1])
+    writer.discard()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_xlsx_results_highlight_bad_cells_with_the_message(tmp_path: Path) -> None:
+    target = tmp_path / "out.results.xlsx"
+    writer = XlsxResultsWriter(target, ["Vorname", "Notiz", "Telefon"],
+                               field_positions={"first_name": 0, "phone": 2})
+    writer.write(_rows())
+    writer.commit()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    book = openpyxl.load_workbook(target)
+    sheet = book.active
+    assert sheet is not None
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0] == ["row", "status", "profile_id", "errors", "Vorname", "Notiz", "Telefon"]
+    assert values[1][:2] == [2, "valid"]
+    assert values[1][5] == "=HYPERLINK(1)"
+    assert sheet.cell(2, 6).data_type == "s"  # text, never a formula
+    assert values[2][3] == "Telefon: Not a phone number. [invalid_phone]"
+    flagged = sheet.cell(3, 7)
+    assert flagged.value == dt.datetime(1960, 12, 1)
+    assert flagged.comment is not None
+    assert "Not a phone number." in flagged.comment.text
+    assert flagged.fill.fgColor.rgb.endswith("FFC7CE")
+    assert sheet.cell(3, 5).comment is None
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:G3"
+
+
+def test_summary_json_matches_its_schema_and_holds_no_cell_values(tmp_path: Path) -> None:
+    report = RunReport(input=Path("in.csv"), mode="dry_run", results=Path("in.results.csv"),
+                       input_format="csv", encoding="utf-8", delimiter=";",
+                       started_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                       finished_at=dt.datetime(2026, 1, 1, 0, 0, 2, tzinfo=dt.UTC))
+    report.add(Status.VALID, ())
+    report.add(Status.INVALID, (Problem(3, "Telefon", "invalid_phone", "m", "phone"),))
+    report.add(Status.DUPLICATE, (Problem(4, "", "duplicate_row", "m"),))
+    assert report.finish_exit_code() == 1
+    path = tmp_path / "summary.json"
+    write_summary_json(report, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    document = json.loads(path.read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "schemas" / "summary.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, schema)
+    assert document["rows"]["total"] == 3
+    assert document["duration_seconds"] == 2.0
+    assert document["problems"][0] == {"field": "phone", "column": "Telefon",
+                                       "code": "invalid_phone", "count": 1}
+
+
+def test_exit_code_zero_only_when_every_row_is_fine() -> None:
+    report = RunReport(input=Path("x"), mode="dry_run")
+    report.add(Status.VALID, ())
+    assert report.finish_exit_code() == 0
+    report.add(Status.UNKNOWN, ())
+    assert report.finish_exit_code() == 1
+
+
+def test_terminal_summary_counts_and_top_problems() -> None:
+    report = RunReport(input=Path("p.csv"), mode="dry_run", results=Path("p.results.csv"),
+                       input_format="csv", encoding="cp1252", delimiter=";",
+                       unknown_columns=("Notiz",))
+    for _ in range(3):
+        report.add(Status.INVALID, (Problem(2, "Telefon", "phone_needs_region", "m", "phone"),))
+    report.add(Status.VALID, ())
+    text = render_summary(report)
+    assert "Dry run of p.csv (csv, cp1252, semicolon-separated)" in text
+    assert "4 rows: 1 valid, 3 invalid" in text
+    assert "3 × Telefon: phone_needs_region" in text
+    assert "Columns not imported (kept in the results file): Notiz" in text
+    assert "Results: p.results.csv" in text
