@@ -55,9 +55,6 @@ FIELD_DTYPES: Final = {
     "language": "str",
 }
 
-_CONTROL_CHARS = r"[\x00-\x1f\x7f]"
-
-
 def _text_rules(label: str) -> list[Rule]:
     return [
         Rule(
@@ -66,7 +63,7 @@ def _text_rules(label: str) -> list[Rule]:
             f"The {label} must be 1 to {rules.MAX_TEXT_LENGTH} characters long.",
         ),
         Rule(
-            pa.Check(lambda s: ~s.str.contains(_CONTROL_CHARS, regex=True)),
+            pa.Check(lambda s: ~s.str.contains(rules.CONTROL_CHARS_RE.pattern, regex=True)),
             "invalid_text",
             f"The {label} contains control characters (such as a line break); remove them.",
         ),
@@ -115,7 +112,7 @@ def profile_rules(today: dt.date) -> dict[str, list[Rule]]:
         ],
         "email": [
             Rule(
-                pa.Check.str_matches(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+                pa.Check.str_matches(rules.EMAIL_RE.pattern),
                 "invalid_email",
                 "This is not a valid e-mail address (it should look like name@example.com).",
             ),
