@@ -123,6 +123,8 @@ def _slash(a: int, b: int, year: int, order: DateOrder | None, conv: Conventions
         return NOT_MDY if r is NOT_A_CALENDAR_DATE else r
     # order unknown (or YMD, which does not apply to a year-last value):
     # accept only what has a single reading.
+    if year < 1 or a == 0 or b == 0:
+        return NOT_A_CALENDAR_DATE
     if a == b:
         return _make(year, a, b, conv)  # 03/03/1985 reads the same either way
     if a > 12 and b <= 12:

@@ -53,18 +53,10 @@ class Conventions:
         if isinstance(self.today, datetime.datetime):
             object.__setattr__(self, "today", self.today.date())
         if self.phone_region is not None:
+            # Kept as given (upper-cased); an unknown region makes every national
+            # number invalid with an explanation instead of crashing the run.
             region = self.phone_region.strip().upper()
-            if not region:
-                region_or_none: str | None = None
-            else:
-                import phonenumbers
-
-                if region not in phonenumbers.SUPPORTED_REGIONS:
-                    raise ValueError(
-                        "phone_region must be an ISO 3166 country code such as DE or FI"
-                    )
-                region_or_none = region
-            object.__setattr__(self, "phone_region", region_or_none)
+            object.__setattr__(self, "phone_region", region or None)
         if self.date_order not in (None, "DMY", "MDY", "YMD"):
             raise ValueError("date_order must be DMY, MDY or YMD")
         if self.decimal not in ("auto", ",", "."):

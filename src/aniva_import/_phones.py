@@ -39,6 +39,12 @@ from ._normalize_base import Cell, Conventions, Issue
 
 _HINT = "write it with the country code, e.g. +49 30 1234567"
 INVALID_PHONE = Issue("invalid_phone", f"This is not a valid phone number; {_HINT}.")
+UNKNOWN_REGION = Issue(
+    "phone_needs_region",
+    "This phone number has no country code, and the phone region given (option or "
+    "mapping) is not a known ISO country code; use e.g. DE or FI, or write the number "
+    "with the country code, e.g. +49 30 1234567.",
+)
 PHONE_NEEDS_REGION = Issue(
     "phone_needs_region",
     "This phone number has no country code, so its country is unknown; write it with "
@@ -79,7 +85,9 @@ def _country_prefix(cc: int) -> tuple[bool, re.Pattern[str] | None]:
 def _valid_e164(cc: int, nsn: str) -> str | None:
     num = PhoneNumber(country_code=cc, national_number=int(nsn))
     if phonenumbers.is_valid_number(num):
-        return str(phonenumbers.format_number(num, PhoneNumberFormat.E164))
+        out = str(phonenumbers.format_number(num, PhoneNumberFormat.E164))
+        if rules.E164_RE.match(out):
+            return out
     return None
 
 
@@ -129,6 +137,11 @@ def fast_phone(s: str, region: str | None) -> str | None:
 
 def library_phone(s: str, region: str | None) -> str | Issue:
     """The plain library answer: parse, is_valid_number, format E.164."""
+    if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
+        if "+" in s or "\uff0b" in s:
+            region = None
+        else:
+            return UNKNOWN_REGION
     try:
         num = phonenumbers.parse(s, region)
     except NumberParseException as e:

@@ -94,8 +94,8 @@ _SEX_HINT = "write 1 or 2, m or f (w), male or female, männlich or weiblich, or
 INVALID_SEX = Issue("invalid_sex", f"This value is not a sex that can be read; {_SEX_HINT}.")
 SEX_N_NOT_FINNISH = Issue(
     "invalid_sex",
-    "N means nainen (female) only in Finnish files, and this file's headers are not "
-    f"Finnish; {_SEX_HINT}.",
+    "A single letter for nainen (female) is only read in files with Finnish headers, "
+    f"and this file's headers are not Finnish; {_SEX_HINT}.",
 )
 UNSUPPORTED_SEX = Issue(
     "unsupported_sex",
