@@ -1,0 +1,263 @@
+"""Load: read any clinic spreadsheet into text cells with spreadsheet row numbers.
+
+This module is the facade of the load stage.  :func:`open_table` sniffs a file
+(format, encoding, delimiter, sheet, header) and returns a :class:`Table`
+whose :meth:`Table.chunks` stream the data rows as pandas frames of
+:data:`Cell` values, indexed by the row numbers a spreadsheet program shows
+(the header is row 1 unless blank rows come before it).
+
+The format readers live in :mod:`aniva_import._load_csv` and
+:mod:`aniva_import._load_workbook`.
+
+Decisions worth knowing (see also the readers' docstrings):
+
+* A row is *blank* when every cell is empty or whitespace only; blank rows are
+  left out of the frames but still counted, so numbering stays right.
+* The header is the first row that is not blank.  Trailing empty header cells
+  are dropped, so a header's width ends at its last named column.  A data row
+  with a non-empty cell beyond that width keeps its known cells and gets an
+  ``extra_cells`` problem naming the first such column by its letter.
+* A file with a header but no data rows yields exactly one empty chunk.
+* Every failure to read the file is an :class:`~aniva_import.errors.InputError`
+  with one sentence naming the file, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypeVar, cast
+
+import pandas as pd
+
+from aniva_import.errors import InputError
+from aniva_import.types import Problem
+
+__all__ = [
+    "SUPPORTED_EXTENSIONS",
+    "Cell",
+    "Chunk",
+    "SourceInfo",
+    "Table",
+    "column_letter",
+    "open_table",
+]
+
+#: One cell: ``""`` means empty; workbook date cells are ``date`` (or
+#: ``datetime`` when they have a time part); everything else is text.
+Cell = str | datetime.date | datetime.datetime
+
+CellT = TypeVar("CellT", str, Cell)
+
+Kind = Literal["csv", "xlsx", "xlsm", "xls", "ods"]
+
+SUPPORTED_EXTENSIONS: tuple[str, ...] = (
+    ".csv",
+    ".txt",
+    ".tsv",
+    ".xlsx",
+    ".xlsm",
+    ".xls",
+    ".ods",
+)
+
+_KIND_BY_EXTENSION: dict[str, Kind] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsm",
+    ".xls": "xls",
+    ".ods": "ods",
+}
+
+EXTRA_CELLS_CODE = "extra_cells"
+EXTRA_CELLS_MESSAGE = (
+    "this row has more cells than the header row; the extra cells would be lost, "
+    "so the row is not imported"
+)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What :func:`open_table` found out about the file."""
+
+    path: Path
+    kind: Kind
+    #: CSV: the Python codec actually used, e.g. "utf-8-sig", "utf-16", "cp1252"
+    encoding: str | None = None
+    #: CSV: one of , ; \\t |
+    delimiter: str | None = None
+    #: workbook: the sheet read
+    sheet: str | None = None
+    #: workbook uses the 1904 date system
+    date1904: bool = False
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A slice of data rows.
+
+    ``frame``: columns are positions ``0..len(headers)-1`` (a RangeIndex),
+    dtype object, cells are :data:`Cell` values (``""`` for empty, never
+    NaN/None); the index holds spreadsheet row numbers (int64), ascending.
+    ``problems``: load-level row problems (``extra_cells``); such rows stay in
+    ``frame`` with their known cells.
+    """
+
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Table:
+    """An opened spreadsheet: its header, and its data rows in chunks."""
+
+    info: SourceInfo
+    headers: tuple[str, ...]
+    header_row: int
+
+    def __init__(self, info: SourceInfo, headers: tuple[str, ...], header_row: int) -> None:
+        self.info = info
+        self.headers = headers
+        self.header_row = header_row
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(info={self.info!r}, columns={len(self.headers)}, "
+            f"header_row={self.header_row})"
+        )
+
+    def chunks(self, rows: int = 20_000) -> Iterator[Chunk]:
+        """Stream the data rows, at most ``rows`` per chunk.
+
+        May be called more than once; each call reads again from the start.
+        """
+        raise NotImplementedError
+
+    def column_values(self, position: int) -> Iterator[tuple[int, Cell]]:
+        """``(row number, cell)`` for one column, streaming, blank rows left out."""
+        if not 0 <= position < len(self.headers):
+            raise IndexError(f"column position {position} is outside the table")
+        for chunk in self.chunks():
+            column = chunk.frame[position]
+            yield from zip(column.index.tolist(), column.tolist(), strict=True)
+
+
+def open_table(path: Path, *, sheet: str | None = None) -> Table:
+    """Open a spreadsheet: sniff its format, encoding, delimiter, sheet and header.
+
+    Raises :class:`InputError` (one sentence naming the file) when the file
+    cannot be used: missing, unsupported type, empty, not what its extension
+    says, damaged, password-protected, a zip bomb, or ``sheet`` not found.
+    """
+    path = Path(path)
+    kind = _KIND_BY_EXTENSION.get(path.suffix.lower())
+    if kind is None:
+        supported = ", ".join(SUPPORTED_EXTENSIONS)
+        shown = path.suffix or "no extension"
+        raise InputError(
+            f"{path} has an unsupported file type ({shown}); supported types are {supported}"
+        )
+    if not path.exists():
+        raise InputError(f"{path} does not exist")
+    if not path.is_file():
+        raise InputError(f"{path} is not a file")
+    try:
+        size = path.stat().st_size
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror or 'access denied'})") from None
+    if size == 0:
+        raise InputError(f"{path} is empty: no header row found")
+
+    if kind == "csv":
+        if sheet is not None:
+            raise InputError(
+                f"{path} is a text (CSV) file and has no sheets, so --sheet cannot be used"
+            )
+        from aniva_import._load_csv import open_csv
+
+        return open_csv(path)
+    from aniva_import._load_workbook import open_workbook
+
+    return open_workbook(path, kind, sheet)
+
+
+# --------------------------------------------------------------------------- helpers
+# shared by the readers
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letter for a 0-based column index (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def extra_cells_problem(row: int, column_index: int) -> Problem:
+    """The ``extra_cells`` problem for a row with a value in column ``column_index``."""
+    return Problem(
+        row=row,
+        column=f"column {column_letter(column_index)}",
+        code=EXTRA_CELLS_CODE,
+        message=EXTRA_CELLS_MESSAGE,
+    )
+
+
+def is_blank(cells: Sequence[Cell]) -> bool:
+    """True when every cell is empty or whitespace only."""
+    return all(isinstance(c, str) and not c.strip() for c in cells)
+
+
+def make_chunk(
+    rows: Sequence[Sequence[Cell]], numbers: list[int], width: int, problems: list[Problem]
+) -> Chunk:
+    """Build a :class:`Chunk` from equal-width rows and their row numbers."""
+    frame = pd.DataFrame(
+        rows if rows else None,
+        index=pd.Index(numbers, dtype="int64"),
+        columns=pd.RangeIndex(width),
+        dtype=object,
+    )
+    return Chunk(frame=frame, problems=problems)
+
+
+def fit_row(
+    cells: list[CellT], width: int, row: int, first_column: int, problems: list[Problem]
+) -> list[CellT]:
+    """Pad a short row with ``""``; cut a long one, noting non-empty extra cells.
+
+    ``first_column`` is the 0-based spreadsheet column of ``cells[0]`` (for the
+    column letter in the problem).
+    """
+    n = len(cells)
+    if n < width:
+        return cells + cast("list[CellT]", [""] * (width - n))
+    if n > width:
+        for offset, value in enumerate(cells[width:]):
+            if not (isinstance(value, str) and not value.strip()):
+                problems.append(extra_cells_problem(row, first_column + width + offset))
+                break
+        return cells[:width]
+    return cells
+
+
+def trim_header(cells: Sequence[Cell]) -> tuple[str, ...]:
+    """Header cells as text, trailing empty cells dropped."""
+    texts = [header_text(c) for c in cells]
+    while texts and not texts[-1].strip():
+        texts.pop()
+    return tuple(texts)
+
+
+def header_text(cell: Cell) -> str:
+    """A header cell as the text the user sees (a date header becomes ISO text)."""
+    if isinstance(cell, str):
+        return cell
+    return cell.isoformat()
