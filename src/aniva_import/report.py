@@ -331,10 +331,11 @@ def render_summary(report: RunReport, *, top: int = 8) -> str:
     if report.problem_counts:
         lines.append("  Most common problems:")
         for (_field, column, code), count in report.problem_counts.most_common(top):
-            lines.append(f"    {count:>6} × {column}: {code}")
+            lines.append(f"    {count:>6} × {column or 'whole row'}: {code}")
         hidden = len(report.problem_counts) - top
         if hidden > 0:
-            lines.append(f"    … and {hidden} more kinds (see the errors column)")
+            kinds = "kind" if hidden == 1 else "kinds"
+            lines.append(f"    … and {hidden} more {kinds} (see the errors column)")
     if report.unknown_columns:
         names = ", ".join(report.unknown_columns)
         lines.append(f"  Columns not imported (kept in the results file): {names}")
