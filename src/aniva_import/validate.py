@@ -154,6 +154,9 @@ def profile_rules(today: dt.date) -> dict[str, list[Rule]]:
 
 
 REQUIRED_MESSAGE: Final = "This is required but empty."
+GROUP_REQUIRED_MESSAGE: Final = (
+    "This row names no profile group: fill in the cell, or pass --group for rows without one."
+)
 
 
 def profile_schema(today: dt.date) -> pa.DataFrameSchema:
@@ -210,7 +213,10 @@ class ProfileValidator:
                 continue
             seen.add((row, field))
             if check == "not_nullable":
-                code, message = "required", REQUIRED_MESSAGE
+                code = "required"
+                message = GROUP_REQUIRED_MESSAGE if field == "profile_group_slug" else (
+                    REQUIRED_MESSAGE
+                )
             elif number is not None and not pd.isna(number):
                 rule = self._rules[field][int(number)]
                 code, message = rule.code, rule.message
