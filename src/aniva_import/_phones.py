@@ -19,10 +19,14 @@ stripped by its normaliser; no extension or second-number pattern can match).
   that the country's national-prefix-for-parsing pattern does not match and that
   does not start with 0: ``parse`` returns (cc, rest) unchanged.
 
-The fast path is only trusted when the candidate number is valid; everything
-else (invalid candidates included) goes through the plain library call, so the
-validity check is never skipped.  ``tests/test_normalize_properties.py`` checks
-fast == library on generated DE/FI/US/GB numbers and every region's examples.
+When the candidate is invalid the fast path can still decide: in the
+international case ``parse`` returns exactly the candidate (or raises), and in
+the national case it returns the candidate or the unstripped number (cc, 0+NSN
+with an Italian leading zero), or raises; so when every one of these is invalid
+the library's answer is "invalid phone" too.  The validity check is never
+skipped; anything outside these shapes goes through the plain library call.
+``tests/test_normalize_properties.py`` checks fast == library on generated
+DE/FI/US/GB numbers and every region's examples.
 """
 
 from __future__ import annotations
@@ -82,16 +86,27 @@ def _country_prefix(cc: int) -> tuple[bool, re.Pattern[str] | None]:
     return True, (re.compile(npp) if npp else None)
 
 
-def _valid_e164(cc: int, nsn: str) -> str | None:
-    num = PhoneNumber(country_code=cc, national_number=int(nsn))
-    if phonenumbers.is_valid_number(num):
-        out = str(phonenumbers.format_number(num, PhoneNumberFormat.E164))
-        if rules.E164_RE.match(out):
-            return out
-    return None
+def _e164(num: PhoneNumber) -> str | Issue | None:
+    """E.164 when ``num`` is valid (INVALID_PHONE if that is not E.164-shaped), None if invalid."""
+    if not phonenumbers.is_valid_number(num):
+        return None
+    out = str(phonenumbers.format_number(num, PhoneNumberFormat.E164))
+    return out if rules.E164_RE.match(out) else INVALID_PHONE
 
 
-def _international(rest: str) -> str | None:
+def _national(cc: int, digits: str) -> str | Issue | None:
+    stripped = _e164(PhoneNumber(country_code=cc, national_number=int(digits[1:])))
+    if stripped is not None:
+        return stripped  # valid, so parse did strip the national prefix
+    unstripped = PhoneNumber(
+        country_code=cc, national_number=int(digits), italian_leading_zero=True
+    )
+    if phonenumbers.is_valid_number(unstripped):
+        return None  # which one parse returned is not known here: ask the library
+    return INVALID_PHONE  # parse returns one of the two (or raises): invalid either way
+
+
+def _international(rest: str) -> str | Issue | None:
     if not rest or rest[0] == "0":
         return None
     for n in (1, 2, 3):
@@ -105,13 +120,14 @@ def _international(rest: str) -> str | None:
             usable, npp = _country_prefix(cc)
             if not usable or (npp is not None and npp.match(nsn)):
                 return None
-            return _valid_e164(cc, nsn)
+            out = _e164(PhoneNumber(country_code=cc, national_number=int(nsn)))
+            return INVALID_PHONE if out is None else out
     return None
 
 
-def fast_phone(s: str, region: str | None) -> str | None:
-    """E.164 when the fast path can prove the library would say the same, else None
-    (None = "ask the library", not "invalid")."""
+def fast_phone(s: str, region: str | None) -> str | Issue | None:
+    """The library's answer (E.164 or INVALID_PHONE) when the fast path can prove it,
+    else None (= "ask the library")."""
     m = _SIMPLE_RE.fullmatch(s)
     if m is None:
         return None
@@ -132,7 +148,7 @@ def fast_phone(s: str, region: str | None) -> str | None:
             return None
     if digits[0] != "0" or digits[1] == "0":
         return None
-    return _valid_e164(cc, digits[1:])
+    return _national(cc, digits)
 
 
 def library_phone(s: str, region: str | None) -> str | Issue:
