@@ -1,0 +1,151 @@
+"""Running the sandbox app under uvicorn: on a socket we bind ourselves (so port 0
+works and the real port is known before the banner), quietly by default."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import socket
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import uvicorn
+from starlette.applications import Starlette
+
+from aniva_import.errors import ConfigError
+from aniva_import.sandbox._app import Clock, SandboxState, create_app
+from aniva_import.sandbox._config import (
+    API_PREFIX,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    SandboxConfig,
+    default_config,
+)
+from aniva_import.sandbox._faults import Faults
+from aniva_import.sandbox._store import open_store
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket; OSError (e.g. port in use) becomes ConfigError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # so asyncio sets NODELAY
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        raise ConfigError(
+            f"The sandbox cannot listen on {host}:{port} ({error.strerror or error})."
+        ) from None
+    sock.setblocking(False)
+    return sock
+
+
+def build_server(
+    app: Starlette, *, access_log: bool = False, log_level: str = "warning", quiet: bool = False
+) -> uvicorn.Server:
+    """A uvicorn server for ``app`` (h11; no request bodies or headers are logged)."""
+    config = uvicorn.Config(
+        app,
+        http="h11",
+        lifespan="off",
+        access_log=access_log,
+        log_level=log_level,
+        log_config=None if quiet else uvicorn.config.LOGGING_CONFIG,
+        server_header=False,
+        timeout_graceful_shutdown=3,
+    )
+    return uvicorn.Server(config)
+
+
+def url_host(host: str) -> str:
+    return f"[{host.strip('[]')}]" if ":" in host else host
+
+
+def banner(config: SandboxConfig, faults: Faults, root_url: str, store: Path | None) -> str:
+    """What the sandbox prints when it starts: its URL, its keys, its faults."""
+    lines = [
+        "Aniva sandbox: a local stand-in of the Aniva profiles API (not the real service).",
+        f"  base URL:   {root_url}{API_PREFIX}",
+    ]
+    if config.demo:
+        lines.append("  DEMO keys (valid only in this sandbox, never real Aniva keys):")
+        for key in config.keys:
+            lines.append(f"    {key.key:<22} {_key_summary(key.scopes, key.groups)}")
+    else:
+        lines.append(f"  keys from {config.source} (values not shown):")
+        for key in config.keys:
+            lines.append(f"    {key.name:<22} {_key_summary(key.scopes, key.groups)}")
+    outside = sorted(config.groups - frozenset().union(*(k.groups for k in config.keys)))
+    lines.append(f"  groups:     {', '.join(sorted(config.groups)) or '(none)'}")
+    if outside:
+        lines.append(f"              outside every key's access context: {', '.join(outside)}")
+    lines.append(f"  profiles:   {f'kept in {store}' if store else 'kept in memory'}")
+    lines.append(f"  faults:     {faults.describe()}")
+    lines.append(
+        f"  inspect:    {root_url}/_sandbox/profiles, {root_url}/_sandbox/stats, "
+        f"{root_url}/openapi.json"
+    )
+    lines.append("Press Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+def _key_summary(scopes: frozenset[str], groups: frozenset[str]) -> str:
+    scope = ", ".join(sorted(scopes)) or "no scopes (lacks CREATE_USER)"
+    return f"{scope}; groups: {', '.join(sorted(groups)) or '(none)'}"
+
+
+def serve(
+    config: SandboxConfig | None = None,
+    faults: Faults | None = None,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    store_path: Path | None = None,
+    allow_remote: bool = False,
+    access_log: bool = False,
+    clock: Clock | None = None,
+    out: TextIO | None = None,
+) -> None:
+    """Run the sandbox until Ctrl-C (or SIGTERM); prints the banner to ``out``.
+
+    Raises ConfigError for a non-loopback ``host`` without ``allow_remote`` and for
+    a port that cannot be bound.  Returns normally after Ctrl-C.
+    """
+    out = out or sys.stdout
+    if not is_loopback(host) and not allow_remote:
+        raise ConfigError(
+            f"The sandbox has demo keys, so it listens on loopback only; {host} is not "
+            "a loopback address (use --allow-remote to override)."
+        )
+    config = config or default_config()
+    faults = faults or Faults()
+    sock = bind_socket(host, port)
+    store = open_store(store_path)
+    try:
+        app = create_app(config, faults, store, clock)
+        actual_port = sock.getsockname()[1]
+        root_url = f"http://{url_host(host)}:{actual_port}"
+        print(banner(config, faults, root_url, store_path), file=out, flush=True)
+        server = build_server(app, access_log=access_log)
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after shutdown
+            server.run(sockets=[sock])
+        state: SandboxState = app.state.sandbox
+        created = state.stats.snapshot()["created"]
+        print(f"Sandbox stopped ({created} profiles created in this session).", file=out,
+              flush=True)
+    finally:
+        store.close()
+        sock.close()
