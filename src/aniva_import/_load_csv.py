@@ -3,15 +3,16 @@
 * Encoding: a byte-order mark decides first (UTF-8, UTF-16 LE/BE, UTF-32);
   then UTF-16 without BOM is recognised by its NUL pattern; then the sample
   is tried as strict UTF-8; only then does charset-normalizer choose among
-  the Western single-byte code pages (cp1252, ISO-8859-15, cp850, Mac Roman),
+  the Western single-byte code pages (cp1252, ISO-8859-15, DOS cp850),
   Latin-1 being read as its superset cp1252.  cp1252's five undefined bytes
   decode as their Latin-1 control characters instead of failing.  When the
   first MiB is plain ASCII the file is scanned on (fast, in blocks) to the
   first non-ASCII byte, and that neighbourhood is what gets detected.
 * Delimiter: an Excel ``sep=X`` first line wins (and is not a row, as in
-  Excel); otherwise ``;`` ``,`` tab ``|`` are each tried on the first records
-  and the one under which the records agree with the header's width (and the
-  header has most cells) wins.
+  Excel); otherwise ``;`` ``,`` tab ``|`` are each tried on the first records:
+  one that splits the header into several cells beats one that does not, then
+  the one under which most records have the header's width wins, then the one
+  giving the header most cells.
 * Rows: the ``csv`` module over a decoded text stream: one record is one row
   (a quoted line break does not start a new one, a blank line does), every
   cell is text exactly as written.
@@ -50,7 +51,7 @@ _SAMPLE_BYTES = 1 << 20
 _SCAN_BLOCK = 1 << 20
 _MAX_LINE_CHARS = 16 << 20
 _DELIMITER_SAMPLE_RECORDS = 200
-_DETECTOR_CANDIDATES = ["cp1252", "iso8859_15", "cp850", "mac_roman"]
+_DETECTOR_CANDIDATES = ["cp1252", "iso8859_15", "cp850"]
 _FALLBACK_ERRORS = "aniva-import-latin1-fallback"
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -79,6 +80,8 @@ _OTHER_MAGIC: tuple[tuple[bytes, str], ...] = (
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x19\x1b-\x1f\x7f-\x9f]")
 _SEP_LINE_RE = re.compile(r"sep=(.)(\r\n|\n|\r|$)")
 _NON_ASCII_RE = re.compile(rb"[\x80-\xff]")
+_C1_BYTES_RE = re.compile(rb"[\x80-\x9f]")
+_ISO8859_15_ONLY_RE = re.compile(rb"[\xa4\xa6\xa8\xb4\xb8\xbc\xbd\xbe]")
 
 
 def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -123,8 +126,14 @@ def detect_encoding(path: Path, head: bytes, size: int) -> str:
         return "utf-8"
     best = charset_normalizer.from_bytes(sample, cp_isolation=_DETECTOR_CANDIDATES).best()
     name = codecs.lookup(best.encoding).name if best is not None else "cp1252"
-    if name in ("iso8859-1", "latin-1"):
+    if name == "iso8859-15" and (
+        _C1_BYTES_RE.search(sample) is not None or _ISO8859_15_ONLY_RE.search(sample) is None
+    ):
+        # printable 0x80-0x9F bytes only make sense in cp1252; without any of the
+        # eight bytes where the two differ, both read the same
         name = "cp1252"
+    if name in ("iso8859-1", "latin-1"):
+        name = "cp1252"  # a superset for every printable character
     return name
 
 
@@ -209,14 +218,14 @@ def detect_delimiter(text: str, complete: bool) -> tuple[str, bool]:
     if not complete:  # the sample may end inside a record: drop that record
         cut = max(text.rfind("\n"), text.rfind("\r"))
         text = text[: cut + 1] if cut >= 0 else text
-    best: tuple[tuple[float, int, int], str] | None = None
+    best: tuple[tuple[bool, float, int, int], str] | None = None
     for preference, delimiter in enumerate(DELIMITERS):
         widths = _record_widths(text, delimiter)
         if not widths:
             continue
         header = widths[0]
         agreeing = sum(1 for w in widths if w == header) / len(widths)
-        score = (agreeing, header, -preference)
+        score = (header > 1, agreeing, header, -preference)
         if best is None or score > best[0]:
             best = (score, delimiter)
     return (best[1] if best is not None else DELIMITERS[1]), False
