@@ -93,6 +93,19 @@ def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error(_FALLBACK_ERRORS, _latin1_fallback)
 
+# a lone surrogate never comes out of a strict decoder: it marks undecodable bytes
+_MARK = "\udfff"
+_MARK_ERRORS = "aniva-import-mark"
+
+
+def _mark(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return _MARK, exc.end
+
+
+codecs.register_error(_MARK_ERRORS, _mark)
+
 
 def _errors_for(encoding: str) -> str:
     return "strict" if encoding.startswith("utf") else _FALLBACK_ERRORS
@@ -221,11 +234,12 @@ def detect_delimiter(text: str, complete: bool) -> tuple[str, bool]:
     best: tuple[tuple[bool, float, int, int], str] | None = None
     for preference, delimiter in enumerate(DELIMITERS):
         widths = _record_widths(text, delimiter)
-        if not widths:
-            continue
-        header = widths[0]
-        agreeing = sum(1 for w in widths if w == header) / len(widths)
-        score = (header > 1, agreeing, header, -preference)
+        if widths:
+            header = widths[0]
+            agreeing = sum(1 for w in widths if w == header) / len(widths)
+            score = (header > 1, agreeing, header, -preference)
+        else:  # every record blank: it explains a file of delimiters best, unless
+            score = (False, 2.0, 0, -preference)  # another splits a real header
         if best is None or score > best[0]:
             best = (score, delimiter)
     return (best[1] if best is not None else DELIMITERS[1]), False
@@ -278,11 +292,11 @@ class CsvTable(Table):
         super().__init__(info, headers, header_row)
         self._sep_line = sep_line
 
-    def _open(self) -> IO[str]:
+    def _open(self, errors: str | None = None) -> IO[str]:
         encoding = self.info.encoding or "utf-8"
         try:
             return self.info.path.open(
-                "r", encoding=encoding, errors=_errors_for(encoding), newline=""
+                "r", encoding=encoding, errors=errors or _errors_for(encoding), newline=""
             )
         except OSError as exc:
             raise InputError(
@@ -308,8 +322,9 @@ class CsvTable(Table):
 
     def _read_error(self, exc: Exception, row: int) -> InputError:
         if isinstance(exc, UnicodeDecodeError):
+            where = f"in row {bad}" if (bad := self._undecodable_row()) else f"near row {row}"
             return InputError(
-                f"{self.info.path} has bytes near row {row} that are not valid "
+                f"{self.info.path} has bytes {where} that are not valid "
                 f"{self.info.encoding} text; save the file again as UTF-8 and try again"
             )
         if isinstance(exc, OSError):
@@ -319,10 +334,20 @@ class CsvTable(Table):
             'cell (perhaps a quote " that is never closed)'
         )
 
-    def records(self) -> Iterator[tuple[int, list[str]]]:
+    def _undecodable_row(self) -> int | None:
+        """The row holding the first undecodable bytes (a second, marking pass)."""
+        try:
+            for number, record in self.records(errors=_MARK_ERRORS):
+                if any(_MARK in cell for cell in record):
+                    return number
+        except InputError:
+            return None
+        return None
+
+    def records(self, errors: str | None = None) -> Iterator[tuple[int, list[str]]]:
         """Every record with its row number, blank ones included."""
         number = 0
-        with self._open() as f:
+        with self._open(errors) as f:
             reader = self._reader(f)
             while True:
                 try:

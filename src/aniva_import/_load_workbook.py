@@ -173,12 +173,9 @@ def _verify_sizes(path: Path, kind: Kind, infos: list[zipfile.ZipInfo]) -> None:
                 while data and not inflater.eof:
                     produced += len(inflater.decompress(data, 1 << 22))
                     data = inflater.unconsumed_tail
-                    if produced > info.file_size + (1 << 16):
-                        raise (
-                            _bomb(path)
-                            if produced > RATIO_CHECK_MIN_BYTES
-                            else _damaged(path, kind)
-                        )
+                    if produced > info.file_size + (1 << 16):  # the header lied
+                        lie = produced - info.file_size
+                        raise _bomb(path) if lie >= 1 << 20 else _damaged(path, kind)
             total += produced
             if total > MAX_UNCOMPRESSED_BYTES:
                 raise _bomb(path)
