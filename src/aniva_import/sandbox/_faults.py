@@ -76,6 +76,8 @@ class Faults:
         if not statuses or not all(_is_status(s, 500) for s in statuses):
             raise ValueError("error_statuses must be one or more statuses from 500 to 599")
         object.__setattr__(self, "error_statuses", statuses)
+        if not isinstance(self.group_errors, Mapping):
+            raise TypeError("group_errors maps a group slug to a status from 400 to 599")
         for slug, status in self.group_errors.items():
             if not isinstance(slug, str) or not _is_status(status, 400):
                 raise ValueError("group_errors maps a group slug to a status from 400 to 599")
@@ -102,6 +104,9 @@ class Faults:
         if unknown:
             raise ValueError(f"unknown fault setting(s): {', '.join(unknown)}")
         values = dict(data)
+        for name, value in data.items():
+            if value is None and name not in ("rate_limit", "seed"):
+                raise ValueError(f"{name} cannot be null")
         statuses = values.get("error_statuses")
         if statuses is not None:
             if not isinstance(statuses, list):

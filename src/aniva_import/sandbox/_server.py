@@ -144,7 +144,7 @@ def serve(
             server.run(sockets=[sock])
         state: SandboxState = app.state.sandbox
         created = state.stats.snapshot()["created"]
-        print(f"Sandbox stopped ({created} profiles created in this session).", file=out,
+        print(f"Sandbox stopped (profiles created in this session: {created}).", file=out,
               flush=True)
     finally:
         store.close()
