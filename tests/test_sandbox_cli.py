@@ -194,6 +194,16 @@ def test_ctrl_c_stops_cleanly_with_exit_0(tmp_path: Path) -> None:
     assert store.exists()
 
 
+def test_sigterm_stops_cleanly_with_exit_0() -> None:
+    process, base_url, _lines = _start()
+    _wait_until_listening(base_url)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert "Sandbox stopped" in out
+
+
 def test_config_keys_are_not_printed(tmp_path: Path) -> None:
     path = tmp_path / "sandbox.toml"
     path.write_text(

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import signal
 import socket
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
 import uvicorn
@@ -107,6 +111,24 @@ def _key_summary(scopes: frozenset[str], groups: frozenset[str]) -> str:
     return f"{scope}; groups: {', '.join(sorted(groups)) or '(none)'}"
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Make SIGTERM (which uvicorn re-raises after its graceful shutdown) end the
+    sandbox like Ctrl-C: cleanly, with exit 0 and no traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def serve(
     config: SandboxConfig | None = None,
     faults: Faults | None = None,
@@ -119,7 +141,7 @@ def serve(
     clock: Clock | None = None,
     out: TextIO | None = None,
 ) -> None:
-    """Run the sandbox until Ctrl-C (or SIGTERM); prints the banner to ``out``.
+    """Run the sandbox until Ctrl-C or SIGTERM; prints the banner to ``out``.
 
     Raises ConfigError for a non-loopback ``host`` without ``allow_remote`` and for
     a port that cannot be bound.  Returns normally after Ctrl-C.
@@ -140,8 +162,8 @@ def serve(
         root_url = f"http://{url_host(host)}:{actual_port}"
         print(banner(config, faults, root_url, store_path), file=out, flush=True)
         server = build_server(app, access_log=access_log)
-        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after shutdown
-            server.run(sockets=[sock])
+        with _sigterm_as_interrupt(), contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])  # uvicorn re-raises Ctrl-C/SIGTERM after shutting down
         state: SandboxState = app.state.sandbox
         created = state.stats.snapshot()["created"]
         print(f"Sandbox stopped (profiles created in this session: {created}).", file=out,
