@@ -11,6 +11,8 @@ import pytest
 
 from aniva_import.cli import main
 
+pytest_plugins = ["aniva_import.testing"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_data"
 

@@ -65,6 +65,7 @@ def test_optional_fields_may_be_missing() -> None:
         ({"last_name": "Sch\nmidt"}, "last_name", "invalid_text"),
         ({"sex": 3}, "sex", "unsupported_sex"),
         ({"date_of_birth": "1985-3-22"}, "date_of_birth", "invalid_date"),
+        ({"date_of_birth": "1985-02-30"}, "date_of_birth", "invalid_date"),
         ({"date_of_birth": TODAY.isoformat()}, "date_of_birth", "date_in_future"),
         ({"date_of_birth": "2030-01-01"}, "date_of_birth", "date_in_future"),
         ({"profile_group_slug": "Acme Clinic"}, "profile_group_slug", "invalid_group"),

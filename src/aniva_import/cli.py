@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit codes: 0 all rows fine, 1 some rows need attention, 2 nothing was done, "
         "3 aborted part-way, 130 interrupted.",
     )
-    run.add_argument("file", type=Path, metavar="FILE", help="CSV, TXT, XLSX, XLSM, XLS or ODS file")
+    run.add_argument("file", type=Path, metavar="FILE",
+                     help="CSV, TXT, XLSX, XLSM, XLS or ODS file")
     run.add_argument("--dry-run", action="store_true", help="validate only; no network, no key")
     run.add_argument("--group", metavar="SLUG",
                      help="profile group for rows that do not name one in a column of their own")
@@ -65,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"API base (default {DEFAULT_API_URL}; env ANIVA_API_URL)")
     run.add_argument("--api-key-file", type=Path, metavar="PATH",
                      help="file holding the API key; otherwise env ANIVA_API_KEY")
-    run.add_argument("--rate", type=_positive_float, metavar="N", help="requests per second at most")
+    run.add_argument("--rate", type=_positive_float, metavar="N",
+                     help="requests per second at most")
     run.add_argument("--concurrency", type=_positive_int, default=4, metavar="N",
                      help="requests in flight at most (default 4)")
     run.add_argument("--state", type=Path, metavar="PATH",
@@ -162,12 +164,17 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
         raise ConfigError("No API key: pass --api-key-file PATH or set ANIVA_API_KEY "
                           "(or use --dry-run to check the file without sending).")
     bar = None
+    progress = None
     if settings.progress:
         from tqdm import tqdm
 
         bar = tqdm(file=console.stderr, unit=" rows", desc="checking", leave=False)
+
+        def progress(rows: int) -> None:
+            bar.update(rows)
+
     try:
-        report = import_file(settings, progress=bar.update if bar else None)
+        report = import_file(settings, progress=progress)
     finally:
         if bar is not None:
             bar.close()

@@ -263,7 +263,9 @@ def map_columns(
         skipped = (0, 1, 2, 3)
     positions: dict[str, int] = {}
     languages: Counter[str] = Counter()
-    by_header = {header_key(h): i for i, h in reversed(list(enumerate(headers))) if i not in skipped}
+    by_header = {
+        header_key(h): i for i, h in reversed(list(enumerate(headers))) if i not in skipped
+    }
     for field_name, wanted in explicit.items():
         position = by_header.get(header_key(wanted))
         if position is None:

@@ -13,7 +13,7 @@ import datetime as dt
 import itertools
 import os
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -125,7 +125,7 @@ def judge_chunk(chunk: Chunk, plan: Plan, *, with_payloads: bool = False) -> Chu
     payloads = None
     if with_payloads:
         payloads = {
-            int(row): {k: _plain(v) for k, v in record.items() if _plain(v) is not None}
+            int(row): {str(k): _plain(v) for k, v in record.items() if _plain(v) is not None}
             for row, record in zip(valid.index, valid.to_dict("records"), strict=True)
         }
     return ChunkVerdict(
@@ -262,7 +262,9 @@ class FilePipeline:
         if self.settings.summary_json:
             write_summary_json(report, self.settings.summary_json)
 
-    def _verdicts(self, table: Table, plan: Plan) -> Iterator[tuple[Chunk, ChunkVerdict]]:
+    def _verdicts(
+        self, table: Table, plan: Plan
+    ) -> Generator[tuple[Chunk, ChunkVerdict], None, None]:
         chunks = iter(table.chunks(self.settings.chunk_rows))
         head = list(itertools.islice(chunks, 2))
         workers = max(1, self.settings.workers)

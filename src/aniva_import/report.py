@@ -70,7 +70,7 @@ def write_private_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.replace(temp, path)
+        temp.replace(path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -129,7 +129,7 @@ class CsvResultsWriter:
 
     def commit(self) -> None:
         self._handle.close()
-        os.replace(self._temp, self.path)
+        self._temp.replace(self.path)
 
     def discard(self) -> None:
         self._handle.close()
@@ -200,7 +200,8 @@ class XlsxResultsWriter:
                     elif flagged:
                         sheet.write_blank(r, col, None, self._bad)
                 elif isinstance(cell, dt.datetime):
-                    sheet.write_datetime(r, col, cell, self._bad_date if flagged else self._datetime)
+                    style = self._bad_date if flagged else self._datetime
+                    sheet.write_datetime(r, col, cell, style)
                 else:
                     sheet.write_datetime(r, col, cell, self._bad_date if flagged else self._date)
                 if flagged:
@@ -209,7 +210,7 @@ class XlsxResultsWriter:
     def commit(self) -> None:
         self._sheet.autofilter(0, 0, max(self._next - 1, 1), self._width - 1)
         self._book.close()
-        os.replace(self._temp, self.path)
+        self._temp.replace(self.path)
 
     def discard(self) -> None:
         try:

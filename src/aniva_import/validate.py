@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -70,6 +70,11 @@ def _text_rules(label: str) -> list[Rule]:
     ]
 
 
+def _real_dates(dates: pd.Series[str]) -> pd.Series[bool]:
+    parsed = pd.Series(pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce"), index=dates.index)
+    return parsed.notna()
+
+
 def profile_rules(today: dt.date) -> dict[str, list[Rule]]:
     """Every rule per field.  ``today`` makes "in the past" testable."""
     today_iso = today.isoformat()
@@ -90,6 +95,11 @@ def profile_rules(today: dt.date) -> dict[str, list[Rule]]:
                 pa.Check.str_matches(rules.ISO_DATE_RE.pattern),
                 "invalid_date",
                 "The date of birth is not a valid date.",
+            ),
+            Rule(
+                pa.Check(_real_dates),
+                "invalid_date",
+                "The date of birth does not exist in the calendar.",
             ),
             Rule(
                 pa.Check(lambda s: s < today_iso),
@@ -228,7 +238,7 @@ class ProfileValidator:
 
 
 def frame_from_columns(
-    rows: Sequence[int], values: dict[str, Sequence[object]]
+    rows: Sequence[int], values: Mapping[str, Sequence[object]]
 ) -> pd.DataFrame:
     """A frame of API-form values with the schema's dtypes, indexed by row number."""
     index = pd.Index(np.asarray(rows, dtype=np.int64), name="row")
@@ -238,7 +248,7 @@ def frame_from_columns(
         if column is None:
             column = [None] * len(rows)
         dtype = FIELD_DTYPES[name]
-        data[name] = pd.array(list(column), dtype=dtype)
+        data[name] = pd.Series(list(column), index=index, dtype=dtype)
     return pd.DataFrame(data, index=index)
 
 

@@ -62,7 +62,7 @@ class Clock:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
 
-class ConnectionDropped(Exception):  # noqa: N818 - it names an event, not an error
+class ConnectionDropped(Exception):
     """Raised when a connection should be dropped but the server gives no transport
     to close (e.g. under Starlette's TestClient)."""
 
