@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -120,8 +121,7 @@ def judge_chunk(chunk: Chunk, plan: Plan, *, with_payloads: bool = False) -> Chu
         problems.setdefault(problem.row, []).append(problem)
     for row_problems in problems.values():
         row_problems.sort(key=_problem_order)
-    valid_mask = [row not in problems for row in rows]
-    valid = normalised[valid_mask]
+    valid = normalised.loc[[row not in problems for row in rows]]
     payloads = None
     if with_payloads:
         payloads = {
@@ -135,6 +135,11 @@ def judge_chunk(chunk: Chunk, plan: Plan, *, with_payloads: bool = False) -> Chu
         keys=fingerprints(valid),
         payloads=payloads,
     )
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which writes the results file."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def plan_fields() -> tuple[str, ...]:
@@ -272,7 +277,7 @@ class FilePipeline:
             for chunk in itertools.chain(head, chunks):
                 yield chunk, judge_chunk(chunk, plan)
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as pool:
             pending: deque[tuple[Chunk, Future[ChunkVerdict]]] = deque()
             for chunk in itertools.chain(head, chunks):
                 pending.append((chunk, pool.submit(judge_chunk, chunk, plan)))

@@ -1,0 +1,118 @@
+"""The pipeline as a library: settings in, report out; chunks, workers, interrupts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from aniva_import.errors import Interrupted
+from aniva_import.pipeline import import_file
+from aniva_import.types import Settings
+from tests.conftest import read_results_csv
+
+FIXED_NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def clock() -> dt.datetime:
+    return FIXED_NOW
+
+
+def write_list(path: Path, rows: int, *, bad_every: int = 0) -> None:
+    lines = ["Vorname;Nachname;Geburtsdatum;Telefon;Gewicht"]
+    for i in range(rows):
+        weight = "0" if bad_every and i % bad_every == 0 else "70,5"
+        lines.append(f"Vor{i};Nach{i};{1 + i % 28:02d}.03.1980;030 {1000000 + i};{weight}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_chunks_and_workers_give_the_same_results(tmp_path: Path, workers: int) -> None:
+    source = tmp_path / "list.csv"
+    write_list(source, 230, bad_every=7)
+    seen: list[int] = []
+    report = import_file(
+        Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
+                 chunk_rows=50, workers=workers, results=tmp_path / "out.csv"),
+        clock=clock, progress=seen.append,
+    )
+    assert sum(seen) == 230
+    assert len(seen) == 5  # one call per chunk
+    rows = read_results_csv(tmp_path / "out.csv")
+    assert [int(r["row"]) for r in rows] == list(range(2, 232))
+    invalid = {int(r["row"]) for r in rows if r["status"] == "invalid"}
+    assert invalid == {i + 2 for i in range(0, 230, 7)}
+    assert report.counts["valid"] == 230 - len(invalid)
+    assert report.exit_code == 1
+
+
+def test_duplicates_are_found_across_chunks(tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    lines = ["First name,Last name,DOB"] + [f"A{i},B{i},1980-01-0{1 + i % 9}" for i in range(40)]
+    lines.append("a0 , B0,1980-01-01")
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_file(Settings(input=source, dry_run=True, group="g", chunk_rows=8),
+                         clock=clock)
+    rows = read_results_csv(tmp_path / "list.results.csv", delimiter=",")
+    assert rows[-1]["status"] == "duplicate"
+    assert "Repeats row 2 " in rows[-1]["errors"]
+    assert report.counts["duplicate"] == 1
+
+
+def test_date_order_is_inferred_from_the_whole_column(tmp_path: Path) -> None:
+    source = tmp_path / "us.csv"
+    # the only decisive value (day 25 in second place) comes last, in another chunk
+    lines = ["First name,Last name,DOB"] + [f"A{i},B{i},03/04/19{50 + i}" for i in range(30)]
+    lines.append("Z,Y,12/25/1990")
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_file(Settings(input=source, dry_run=True, group="g", chunk_rows=10),
+                         clock=clock)
+    assert report.counts["valid"] == 31
+    assert report.exit_code == 0
+
+
+def test_today_comes_from_the_injected_clock(tmp_path: Path) -> None:
+    source = tmp_path / "x.csv"
+    source.write_text("First name,Last name,DOB\nA,B,2026-11-24\nC,D,2026-11-25\n",
+                      encoding="utf-8")
+    import_file(Settings(input=source, dry_run=True, group="g"), clock=clock)
+    rows = read_results_csv(tmp_path / "x.results.csv", delimiter=",")
+    assert [r["status"] for r in rows] == ["valid", "invalid"]
+    assert "[date_in_future]" in rows[1]["errors"]
+
+
+def test_interrupt_lists_every_remaining_row_as_not_sent(tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    write_list(source, 120)
+    calls = 0
+
+    def interrupt_after_first_chunk(rows: int) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise KeyboardInterrupt
+
+    summary = tmp_path / "s.json"
+    with pytest.raises(Interrupted):
+        import_file(
+            Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
+                     chunk_rows=50, summary_json=summary),
+            clock=clock, progress=interrupt_after_first_chunk,
+        )
+    rows = read_results_csv(tmp_path / "list.results.csv")
+    assert [int(r["row"]) for r in rows] == list(range(2, 122))  # no row lost
+    statuses = [r["status"] for r in rows]
+    assert statuses[:100] == ["valid"] * 100  # two chunks were written
+    assert statuses[100:] == ["not_sent"] * 20
+    assert "[interrupted]" in rows[-1]["errors"]
+    assert '"outcome": "interrupted"' in summary.read_text(encoding="utf-8")
+
+
+def test_a_header_only_file_gives_an_empty_results_file(tmp_path: Path) -> None:
+    source = tmp_path / "empty.csv"
+    source.write_text("Vorname;Nachname\n", encoding="utf-8")
+    report = import_file(Settings(input=source, dry_run=True, group="g"), clock=clock)
+    assert report.total == 0
+    assert report.exit_code == 0
+    assert read_results_csv(tmp_path / "empty.results.csv") == []
