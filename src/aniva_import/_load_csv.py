@@ -2,9 +2,10 @@
 
 * Encoding: a byte-order mark decides first (UTF-8, UTF-16 LE/BE, UTF-32);
   then UTF-16 without BOM is recognised by its NUL pattern; then the sample
-  is tried as strict UTF-8; only then does charset-normalizer choose among
-  the Western single-byte code pages (cp1252, ISO-8859-15, DOS cp850),
-  Latin-1 being read as its superset cp1252.  cp1252's five undefined bytes
+  is tried as strict UTF-8; then cp1252 (Windows; read for Latin-1 too, its
+  superset for every printable character) or DOS cp850, whichever decodes
+  the non-ASCII bytes into letters (see :func:`single_byte_encoding`), and
+  charset-normalizer when neither does.  cp1252's five undefined bytes
   decode as their Latin-1 control characters instead of failing.  When the
   first MiB is plain ASCII the file is scanned on (fast, in blocks) to the
   first non-ASCII byte, and that neighbourhood is what gets detected.
@@ -12,7 +13,7 @@
   Excel); otherwise ``;`` ``,`` tab ``|`` are each tried on the first records:
   one that splits the header into several cells beats one that does not, then
   the one under which most records have the header's width wins, then the one
-  giving the header most cells.
+  giving the header most cells, then the one leaving fewest records blank.
 * Rows: the ``csv`` module over a decoded text stream: one record is one row
   (a quoted line break does not start a new one, a blank line does), every
   cell is text exactly as written.
@@ -28,6 +29,7 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -51,7 +53,7 @@ _SAMPLE_BYTES = 1 << 20
 _SCAN_BLOCK = 1 << 20
 _MAX_LINE_CHARS = 16 << 20
 _DELIMITER_SAMPLE_RECORDS = 200
-_DETECTOR_CANDIDATES = ["cp1252", "iso8859_15", "cp850"]
+_WESTERN = ("cp1252", "cp850")
 _FALLBACK_ERRORS = "aniva-import-latin1-fallback"
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -80,8 +82,7 @@ _OTHER_MAGIC: tuple[tuple[bytes, str], ...] = (
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x19\x1b-\x1f\x7f-\x9f]")
 _SEP_LINE_RE = re.compile(r"sep=(.)(\r\n|\n|\r|$)")
 _NON_ASCII_RE = re.compile(rb"[\x80-\xff]")
-_C1_BYTES_RE = re.compile(rb"[\x80-\x9f]")
-_ISO8859_15_ONLY_RE = re.compile(rb"[\xa4\xa6\xa8\xb4\xb8\xbc\xbd\xbe]")
+_NON_ASCII_TEXT_RE = re.compile("[^\x00-\x7f]")
 
 
 def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -137,17 +138,44 @@ def detect_encoding(path: Path, head: bytes, size: int) -> str:
         pass
     else:
         return "utf-8"
-    best = charset_normalizer.from_bytes(sample, cp_isolation=_DETECTOR_CANDIDATES).best()
-    name = codecs.lookup(best.encoding).name if best is not None else "cp1252"
-    if name == "iso8859-15" and (
-        _C1_BYTES_RE.search(sample) is not None or _ISO8859_15_ONLY_RE.search(sample) is None
-    ):
-        # printable 0x80-0x9F bytes only make sense in cp1252; without any of the
-        # eight bytes where the two differ, both read the same
-        name = "cp1252"
-    if name in ("iso8859-1", "latin-1"):
-        name = "cp1252"  # a superset for every printable character
-    return name
+    return single_byte_encoding(sample)
+
+
+def single_byte_encoding(sample: bytes) -> str:
+    """cp1252 or DOS cp850 by which reads more like names; otherwise ask the detector.
+
+    charset-normalizer alone misreads short Western samples (``aAè`` in cp1252
+    comes back as cp850, ``Köln;Jäger`` in cp850 as cp1252), so the choice
+    between the two Western code pages is made by letters: every non-ASCII
+    character that decodes to a letter counts for the code page, a symbol
+    inside a word or a control character counts against it; ties go to
+    cp1252.  When neither reads like text, charset-normalizer picks any code
+    page it finds plausible (a Central European or Cyrillic export, say).
+    """
+    scores = {name: _plausibility(sample.decode(name, _FALLBACK_ERRORS)) for name in _WESTERN}
+    best = max(_WESTERN, key=lambda name: scores[name])
+    if scores[best] > 0:
+        return best
+    guess = charset_normalizer.from_bytes(sample).best()
+    if guess is None:
+        return _WESTERN[0]
+    name = codecs.lookup(guess.encoding).name
+    return _WESTERN[0] if name in ("iso8859-1", "latin-1", "ascii") else name
+
+
+def _plausibility(text: str) -> int:
+    score = 0
+    last = len(text) - 1
+    for found in _NON_ASCII_TEXT_RE.finditer(text):
+        char = found.group()
+        at = found.start()
+        if char.isalpha():
+            score += 1
+        elif unicodedata.category(char) == "Cc":
+            score -= 2
+        elif 0 < at < last and text[at - 1].isalpha() and text[at + 1].isalpha():
+            score -= 1
+    return score
 
 
 def _refuse_known_binary(path: Path, head: bytes) -> None:
@@ -231,15 +259,15 @@ def detect_delimiter(text: str, complete: bool) -> tuple[str, bool]:
     if not complete:  # the sample may end inside a record: drop that record
         cut = max(text.rfind("\n"), text.rfind("\r"))
         text = text[: cut + 1] if cut >= 0 else text
-    best: tuple[tuple[bool, float, int, int], str] | None = None
+    best: tuple[tuple[bool, float, int, int, int], str] | None = None
     for preference, delimiter in enumerate(DELIMITERS):
         widths = _record_widths(text, delimiter)
         if widths:
             header = widths[0]
             agreeing = sum(1 for w in widths if w == header) / len(widths)
-            score = (header > 1, agreeing, header, -preference)
+            score = (header > 1, agreeing, header, len(widths), -preference)
         else:  # every record blank: it explains a file of delimiters best, unless
-            score = (False, 2.0, 0, -preference)  # another splits a real header
+            score = (False, 2.0, 0, 0, -preference)  # another splits a real header
         if best is None or score > best[0]:
             best = (score, delimiter)
     return (best[1] if best is not None else DELIMITERS[1]), False
