@@ -80,7 +80,14 @@ def tree_rss(root):
     return total
 
 
+def busy_seconds():
+    with open("/proc/stat", "rb") as fh:
+        f = [int(x) for x in fh.readline().split()[1:]]
+    return (sum(f[:8]) - f[3] - f[4]) / os.sysconf("SC_CLK_TCK")
+
+
 peak = 0
+busy_before = busy_seconds()
 with open(out_path, "wb") as out, open(err_path, "wb") as err:
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=out, stderr=err)
@@ -98,9 +105,11 @@ with open(out_path, "wb") as out, open(err_path, "wb") as err:
     seconds = time.perf_counter() - started
     stop.set()
     sampler.join()
+busy = busy_seconds() - busy_before
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": seconds, "rc": rc, "maxrss_kib": usage.ru_maxrss,
-                  "tree_rss_bytes": peak, "user": usage.ru_utime, "sys": usage.ru_stime}))
+                  "tree_rss_bytes": peak, "user": usage.ru_utime, "sys": usage.ru_stime,
+                  "other_cpu": max(0.0, busy - usage.ru_utime - usage.ru_stime)}))
 """
 
 
@@ -114,6 +123,7 @@ class Measurement:
     maxrss_mb: float
     tree_rss_mb: float
     cpu_seconds: float
+    other_cpu_seconds: float = 0.0
     note: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -169,6 +179,7 @@ class Bench:
                 maxrss_mb=round(data["maxrss_kib"] / 1024, 1),
                 tree_rss_mb=round(data["tree_rss_bytes"] / 2**20, 1),
                 cpu_seconds=round(data["user"] + data["sys"], 2),
+                other_cpu_seconds=round(data["other_cpu"], 1),
             )
             if best is None or m.seconds < best.seconds:
                 best = m
@@ -176,6 +187,8 @@ class Bench:
             best.maxrss_mb = max(best.maxrss_mb, m.maxrss_mb)
             best.tree_rss_mb = max(best.tree_rss_mb, m.tree_rss_mb)
         assert best is not None
+        if best.other_cpu_seconds > max(0.5, 0.25 * best.seconds):
+            best.note = "CONTENDED (other processes were busy); " + best.note
         self.measurements[name] = best
         if self.verbose:
             print(f"    {best.seconds:.2f} s, {best.rows_per_s:,.0f} rows/s, "
@@ -216,7 +229,7 @@ def dry_run(
     assert isinstance(kinds, dict)
     expected_bad = int(str(meta["bad_rows"]))
     flagged = counts["invalid"] + counts["duplicate"]
-    m.note = (f"valid {counts['valid']}, invalid {counts['invalid']}, "
+    m.note += (f"valid {counts['valid']}, invalid {counts['invalid']}, "
               f"duplicate {counts['duplicate']} (generated bad rows {expected_bad})")
     if counts["total"] != rows:
         m.note += f"; WRONG ROW COUNT {counts['total']} != {rows}"
@@ -300,7 +313,7 @@ def frictionless(bench: Bench, source: Path, rows: int) -> Measurement:
     m = bench.run("frictionless", cmd, rows)
     out = json.loads((bench.workdir / "frictionless.stdout").read_text(encoding="utf-8"))
     task = out["tasks"][0]
-    m.note = f"rows {task['stats']['rows']}, errors {task['stats']['errors']}"
+    m.note += f"rows {task['stats']['rows']}, errors {task['stats']['errors']}"
     if task["stats"]["rows"] != rows:
         m.note += " WRONG ROW COUNT"
     return m
@@ -311,7 +324,7 @@ def library_floor(bench: Bench, source: Path, rows: int) -> Measurement:
            "--encoding", str(generate.meta_for(source)["encoding"]), "--region", REGION]
     m = bench.run("library floor", cmd, rows, ok=(0,))
     out = json.loads((bench.workdir / "library floor.stdout").read_text(encoding="utf-8"))
-    m.note = (f"valid phones {out['valid_phones']}, valid e-mails {out['valid_emails']}, "
+    m.note += (f"valid phones {out['valid_phones']}, valid e-mails {out['valid_emails']}, "
               f"loop {out['seconds']} s")
     return m
 
@@ -345,7 +358,7 @@ def help_checks(bench: Bench) -> dict[str, Any]:
                               check=False)
         lines = done.stdout.strip().splitlines()
         answers[label] = lines[-1] if lines else f"no output (exit {done.returncode})"
-    m.note = "; ".join(f"pandas imported after {k}: {v}" for k, v in answers.items())
+    m.note += "; ".join(f"pandas imported after {k}: {v}" for k, v in answers.items())
     return {"seconds": m.seconds, "pandas_imported": answers}
 
 
@@ -369,6 +382,15 @@ def targets(b: dict[str, Measurement], help_info: dict[str, Any]) -> list[Target
         out.append(Target("time vs library floor (--workers 1) [info]",
                           ours1.seconds / floor_.seconds, 1.0, False,
                           f"{ours1.seconds:.2f} s vs {floor_.seconds:.2f} s"))
+    if ours1 and fl:
+        out.append(Target("CPU s vs frictionless (--workers 1) [info]",
+                          ours1.cpu_seconds / fl.cpu_seconds, 0.5, False,
+                          f"{ours1.cpu_seconds:.1f} vs {fl.cpu_seconds:.1f} CPU s; "
+                          "less sensitive to other load"))
+    if ours1 and floor_:
+        out.append(Target("CPU s vs library floor (--workers 1) [info]",
+                          ours1.cpu_seconds / floor_.cpu_seconds, 1.0, False,
+                          f"{ours1.cpu_seconds:.1f} vs {floor_.cpu_seconds:.1f} CPU s"))
     big = b.get("dry run big csv")
     if ours and big:
         out.append(Target("peak RSS big/base, largest process",
@@ -391,13 +413,14 @@ def targets(b: dict[str, Measurement], help_info: dict[str, Any]) -> list[Target
 def render(measurements: list[Measurement], checks: list[Target]) -> str:
     lines = [
         "| measurement | rows | seconds | rows/s | peak RSS MB (largest process) "
-        "| peak RSS MB (process tree) | CPU s | exit | notes |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| peak RSS MB (process tree) | CPU s | other CPU s | exit | notes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in measurements:
         rps = f"{m.rows_per_s:,.0f}" if m.rows else "-"
         lines.append(f"| {m.name} | {m.rows:,} | {m.seconds:.2f} | {rps} | {m.maxrss_mb:.0f} "
-                     f"| {m.tree_rss_mb:.0f} | {m.cpu_seconds:.1f} | {m.rc} | {m.note} |")
+                     f"| {m.tree_rss_mb:.0f} | {m.cpu_seconds:.1f} | {m.other_cpu_seconds:.1f} "
+                     f"| {m.rc} | {m.note} |")
     lines += ["", "| target | value | limit | result | detail |", "|---|---:|---:|---|---|"]
     for t in checks:
         sign = ">=" if t.higher_is_better else "<="
