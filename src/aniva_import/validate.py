@@ -17,7 +17,6 @@ hold a row back as a duplicate, never send anything twice.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -255,22 +254,27 @@ def frame_from_columns(
 # --- duplicates -------------------------------------------------------------------------
 
 
-def _fold(text: object) -> str:
-    return " ".join(str(text).casefold().split()) if text is not None else ""
-
-
 def fingerprints(frame: pd.DataFrame) -> npt.NDArray[np.uint64]:
-    """64-bit fingerprints of (names, date of birth, group) for every row of ``frame``."""
-    out = np.empty(len(frame), dtype=np.uint64)
-    columns = zip(
-        frame["first_name"], frame["last_name"], frame["date_of_birth"],
-        frame["profile_group_slug"], strict=True,
+    """64-bit fingerprints of (names, date of birth, group) for every row of ``frame``.
+
+    Names arrive normalised (trimmed, inner spaces collapsed), so case is the only
+    difference left to ignore.  Hashing is pandas' vectorised SipHash with its fixed
+    key: the same row gives the same fingerprint in every process.
+    """
+    if frame.empty:
+        return np.empty(0, dtype=np.uint64)
+    sep = "\x1f"
+    key = (
+        frame["first_name"].fillna("").str.casefold()
+        + sep
+        + frame["last_name"].fillna("").str.casefold()
+        + sep
+        + frame["date_of_birth"].fillna("")
+        + sep
+        + frame["profile_group_slug"].fillna("").str.casefold()
     )
-    for i, (first, last, born, group) in enumerate(columns):
-        key = "\x1f".join((_fold(first), _fold(last), _fold(born), _fold(group)))
-        digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
-        out[i] = int.from_bytes(digest, "little")
-    return out
+    hashed = pd.util.hash_pandas_object(key, index=False)
+    return np.asarray(hashed, dtype=np.uint64)
 
 
 class DuplicateFinder:
