@@ -116,3 +116,20 @@ def test_a_header_only_file_gives_an_empty_results_file(tmp_path: Path) -> None:
     assert report.total == 0
     assert report.exit_code == 0
     assert read_results_csv(tmp_path / "empty.results.csv") == []
+
+
+def test_conflicting_slash_dates_leave_only_unambiguous_ones_valid(tmp_path: Path) -> None:
+    source = tmp_path / "mixed.csv"
+    lines = ["First name,Last name,DOB", "A,B,25/12/1990", "C,D,03/04/1985"]
+    lines += [f"E{i},F{i},01/01/1970" for i in range(25)]  # same day and month: fine
+    lines.append("G,H,12/25/1990")  # the other order, in a later chunk
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_file(Settings(input=source, dry_run=True, group="g", chunk_rows=10),
+                         clock=clock)
+    rows = read_results_csv(tmp_path / "mixed.results.csv", delimiter=",")
+    by_row = {int(r["row"]): r for r in rows}
+    assert len(rows) == 28
+    assert "[ambiguous_date]" in by_row[3]["errors"]  # 03/04/1985 cannot be read safely
+    # a value that can only be read one way is still read, whatever the column says
+    assert by_row[2]["status"] == by_row[28]["status"] == "valid"
+    assert report.counts["invalid"] == 1

@@ -14,7 +14,7 @@ import itertools
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from aniva_import.errors import ConfigError, InputError, Interrupted
 from aniva_import.mapping import (
     ColumnMap,
+    DateOrder,
     MappingFile,
     load_mapping_file,
     map_columns,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from aniva_import.load import Chunk, Table
+    from aniva_import.mapping import DateOrder
     from aniva_import.normalize import Conventions
 
 Clock = Callable[[], dt.datetime]
@@ -62,6 +64,44 @@ class Plan:
     columns: ColumnMap
     conventions: Conventions
     default_group: str | None
+
+
+    @property
+    def infers_date_order(self) -> bool:
+        return self.conventions.date_order is None and "date_of_birth" in self.columns.positions
+
+    def with_date_order(self, order: DateOrder | None) -> Plan:
+        return replace(self, conventions=replace(self.conventions, date_order=order))
+
+
+@dataclass
+class DateEvidence:
+    """What a date column says about its slash dates' order, added up chunk by chunk."""
+
+    dmy: int = 0
+    mdy: int = 0
+    ambiguous: int = 0
+
+    def add(self, plan: Plan, chunk: Chunk) -> None:
+        from aniva_import.normalize import infer_date_order
+
+        cells = chunk.frame[plan.columns.positions["date_of_birth"]].tolist()
+        if plan.columns.is_results_file:
+            cells = [unescape_formula(c) if isinstance(c, str) else c for c in cells]
+        found = infer_date_order(cells)
+        self.dmy += found.dmy_rows
+        self.mdy += found.mdy_rows
+        self.ambiguous += found.ambiguous_rows
+
+    @property
+    def order(self) -> DateOrder | None:
+        if self.dmy and self.mdy:
+            return None
+        return "DMY" if self.dmy else "MDY" if self.mdy else None
+
+    @property
+    def any(self) -> bool:
+        return bool(self.dmy or self.mdy or self.ambiguous)
 
 
 @dataclass(frozen=True)
@@ -190,7 +230,7 @@ class FilePipeline:
         return open_table(self.settings.input, sheet=sheet)
 
     def _plan(self, table: Table, mapping: MappingFile | None, today: dt.date) -> Plan:
-        from aniva_import.normalize import Conventions, infer_date_order
+        from aniva_import.normalize import Conventions
 
         source = str(self.settings.input)
         columns = map_columns(table.headers, mapping=mapping, source=source)
@@ -211,14 +251,9 @@ class FilePipeline:
             file_language=columns.file_language,
             date1904=table.info.date1904,
         )
-        born = columns.positions.get("date_of_birth")
-        if order is None and born is not None:
-            cells = (cell for _row, cell in table.column_values(born))
-            if columns.is_results_file:
-                cells = (unescape_formula(c) if isinstance(c, str) else c for c in cells)
-            inferred = infer_date_order(cells)
-            if inferred.order is not None:
-                conventions = replace(conventions, date_order=inferred.order)
+        # The slash-date order (when the mapping does not set it) is found while the
+        # rows are checked: see run().  Sending must instead add up DateEvidence over
+        # the whole column first, so that no row is sent on a guessed order.
         return Plan(columns=columns, conventions=conventions, default_group=group)
 
     # -- the run -----------------------------------------------------------------------------
@@ -248,7 +283,16 @@ class FilePipeline:
             if results.resolve() == settings.input.resolve():
                 raise ConfigError("The results file cannot be the input file itself.")
             report.results = results
-            self._process(table, plan, results, report)
+            if plan.infers_date_order:
+                # Dry run: guess the slash-date order from the first chunk and count the
+                # evidence of the whole column on the way; in the rare case the whole
+                # column says otherwise, check the file again with the right order.
+                used, evidence = self._process(table, plan, results, report, infer=True)
+                if evidence.any and evidence.order != used:
+                    report.reset_rows()
+                    self._process(table, plan.with_date_order(evidence.order), results, report)
+            else:
+                self._process(table, plan, results, report)
         except InputError as error:
             report.outcome, report.error, report.exit_code = "not_started", str(error), 2
             report.results = None
@@ -268,9 +312,8 @@ class FilePipeline:
             write_summary_json(report, self.settings.summary_json)
 
     def _verdicts(
-        self, table: Table, plan: Plan
+        self, chunks: Iterator[Chunk], plan: Plan
     ) -> Generator[tuple[Chunk, ChunkVerdict], None, None]:
-        chunks = iter(table.chunks(self.settings.chunk_rows))
         head = list(itertools.islice(chunks, 2))
         workers = max(1, self.settings.workers)
         if workers == 1 or len(head) < 2:  # one chunk: a pool would only cost start-up time
@@ -288,32 +331,54 @@ class FilePipeline:
                 done_chunk, future = pending.popleft()
                 yield done_chunk, future.result()
 
-    def _process(self, table: Table, plan: Plan, results: Path, report: RunReport) -> None:
+    def _process(
+        self, table: Table, plan: Plan, results: Path, report: RunReport, *, infer: bool = False
+    ) -> tuple[DateOrder | None, DateEvidence]:
+        """One pass over the file into the results file.  With ``infer`` the date order
+        is taken from the first chunk; returns it and the whole column's evidence."""
         from aniva_import.validate import DuplicateFinder
 
         columns = plan.columns
         kept = [i for i in range(len(table.headers)) if i not in columns.skipped]
         headers = [table.headers[i] for i in kept]
         positions = {f: kept.index(p) for f, p in columns.positions.items()}
+        evidence = DateEvidence()
+        chunks = iter(table.chunks(self.settings.chunk_rows))
+        if infer:
+            first = list(itertools.islice(chunks, 1))
+            for chunk in first:
+                evidence.add(plan, chunk)
+            plan = plan.with_date_order(evidence.order)
+            chunks = itertools.chain(first, chunks)
+        used = plan.conventions.date_order
         writer = open_results_writer(
             results, headers, delimiter=table.info.delimiter, field_positions=positions
         )
         duplicates = DuplicateFinder()
-        verdicts = self._verdicts(table, plan)
+        verdicts = self._verdicts(chunks, plan)
         try:
+            for number, (chunk, verdict) in enumerate(verdicts):
+                if infer and number:
+                    evidence.add(plan, chunk)
+                twins = duplicates.check(verdict.valid_rows, verdict.keys)
+                self._write_chunk(writer, chunk, verdict, twins, kept, report)
+        except KeyboardInterrupt:
+            verdicts.close()
             try:
-                for chunk, verdict in verdicts:
-                    twins = duplicates.check(verdict.valid_rows, verdict.keys)
-                    self._write_chunk(writer, chunk, verdict, twins, kept, report)
-            except KeyboardInterrupt:
-                verdicts.close()
                 self._write_not_sent(writer, table, report, kept, after=report.last_row)
-                writer.commit()
-                raise Interrupted("Interrupted: the results file lists what was done.") from None
+            except BaseException:
+                writer.discard()
+                raise
+            writer.commit()
+            raise Interrupted("Interrupted: the results file lists what was done.") from None
         except BaseException:
             writer.discard()
             raise
-        writer.commit()
+        if infer and evidence.any and evidence.order != used:
+            writer.discard()  # checked with the wrong order: the caller runs again
+        else:
+            writer.commit()
+        return used, evidence
 
     def _write_chunk(
         self,

@@ -263,6 +263,12 @@ class RunReport:
     #: the last row written to the results file so far
     last_row: int = 0
 
+    def reset_rows(self) -> None:
+        """Forget every row counted so far (the file is being checked again)."""
+        self.counts.clear()
+        self.problem_counts.clear()
+        self.last_row = 0
+
     @property
     def total(self) -> int:
         return sum(self.counts.values())
