@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import shutil
 import stat
@@ -14,6 +15,8 @@ from pathlib import Path
 import jsonschema
 import openpyxl
 import pytest
+
+from aniva_import.cli import main
 from tests.conftest import ROOT, SAMPLES, CliResult, read_results_csv
 
 Cli = Callable[..., CliResult]
@@ -234,3 +237,65 @@ def test_python_dash_m_runs_the_cli(berlin: Path) -> None:
     )
     assert done.returncode == 1, done.stderr
     assert "12 rows" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "photo.csv"),
+        ("broken.xlsx", b"PK\x03\x04 this is not really a workbook", "broken.xlsx"),
+        ("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+         + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 600, "password"),
+    ],
+)
+def test_hostile_files_exit_2_with_one_sentence(
+    cli: Cli, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    source = tmp_path / name
+    source.write_bytes(content)
+    result = cli("run", str(source), "--dry-run", "--group", "demo-clinic")
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+    assert result.err.count("\n") == 1
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no results file, no leftovers
+
+
+def test_sheet_option_picks_the_worksheet(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "two.xlsx"
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Notes"
+    first.append(["nothing", "here"])
+    second = book.create_sheet("Patienten")
+    second.append(["Vorname", "Nachname", "Geburtsdatum"])
+    second.append(["Maria", "Schmidt", dt.date(1985, 3, 22)])
+    book.save(source)
+    assert cli("run", str(source), "--dry-run", "--group", "g").code == 2  # first sheet
+    result = cli("run", str(source), "--dry-run", "--group", "g", "--sheet", "Patienten")
+    assert result.code == 0, result.err
+    assert "sheet 'Patienten'" in result.out
+    missing = cli("run", str(source), "--dry-run", "--group", "g", "--sheet", "Daten")
+    assert missing.code == 2
+    assert "Patienten" in missing.err  # names the sheets that exist
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text("First name,Last name\n" + "A,B\n" * 50, encoding="utf-8")
+    out, err = _Tty(), _Tty()
+    code = main(["run", str(source), "--dry-run", "--group", "g"], stdout=out, stderr=err,
+                environ={})
+    assert code == 1  # the 49 repeated rows are duplicates
+    assert "rows" in err.getvalue()  # tqdm drew on the terminal
+    quiet_err = io.StringIO()
+    main(["run", str(source), "--dry-run", "--group", "g"], stdout=io.StringIO(),
+         stderr=quiet_err, environ={})
+    assert quiet_err.getvalue() == ""

@@ -392,7 +392,9 @@ class FilePipeline:
         out: list[ResultRow] = []
         ok = Status.VALID
         frame = chunk.frame
-        cells_by_row = frame.to_numpy(dtype=object)
+        if len(kept) != frame.shape[1]:
+            frame = frame.iloc[:, kept]
+        cells_by_row = frame.to_numpy(dtype=object).tolist()
         for i, row in enumerate(verdict.rows):
             problems = verdict.problems.get(row)
             if problems:
@@ -408,8 +410,7 @@ class FilePipeline:
                 )
             else:
                 status, listed = ok, ()
-            cells = cells_by_row[i]
-            out.append(ResultRow(row, status, None, listed, [cells[p] for p in kept]))
+            out.append(ResultRow(row, status, None, listed, cells_by_row[i]))
             report.add(status, listed)
         writer.write(out)
         report.last_row = verdict.rows[-1] if verdict.rows else report.last_row

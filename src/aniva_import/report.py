@@ -45,6 +45,13 @@ def escape_formula(text: str) -> str:
     return text
 
 
+_DANGER = frozenset(_DANGEROUS_START)
+
+
+def _csv_cell(cell: Cell) -> str:
+    return escape_formula(cell if isinstance(cell, str) else cell.isoformat())
+
+
 def unescape_formula(text: str) -> str:
     """Undo :func:`escape_formula` when a results file is read back in."""
     if len(text) > 1 and text[0] == "'" and text[1:].startswith(_DANGEROUS_START):
@@ -111,21 +118,21 @@ class CsvResultsWriter:
         self._csv.writerow([escape_formula(h) for h in (*RESULT_HEADERS, *headers)])
 
     def write(self, rows: Sequence[ResultRow]) -> None:
-        out = []
-        for result in rows:
-            cells = [
-                escape_formula(c if isinstance(c, str) else c.isoformat()) for c in result.cells
+        danger = _DANGER
+        self._csv.writerows(
+            [
+                str(result.row),
+                result.status.value,
+                result.profile_id or "",
+                escape_formula(result.errors) if result.problems else "",
+                # the common case (text not starting like a formula) without a call
+                *[
+                    c if c.__class__ is str and c[:1] not in danger else _csv_cell(c)
+                    for c in result.cells
+                ],
             ]
-            out.append(
-                [
-                    str(result.row),
-                    result.status.value,
-                    result.profile_id or "",
-                    escape_formula(result.errors),
-                    *cells,
-                ]
-            )
-        self._csv.writerows(out)
+            for result in rows
+        )
 
     def commit(self) -> None:
         self._handle.close()
