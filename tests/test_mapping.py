@@ -9,7 +9,6 @@ import pytest
 from aniva_import.errors import MappingError
 from aniva_import.mapping import (
     Aliases,
-    column_letter,
     header_key,
     load_mapping_file,
     map_columns,
@@ -184,12 +183,6 @@ def test_results_file_columns_are_skipped_when_read_back() -> None:
     assert columns.skipped == (0, 1, 2, 3)
     assert columns.positions == {"first_name": 4, "last_name": 5}
     assert columns.unknown == ()
-
-
-def test_column_letters() -> None:
-    assert [column_letter(i) for i in (0, 1, 25, 26, 27, 701, 702)] == [
-        "A", "B", "Z", "AA", "AB", "ZZ", "AAA",
-    ]
 
 
 def test_alias_file_in_schemas_is_the_packaged_one() -> None:

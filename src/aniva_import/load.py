@@ -33,7 +33,7 @@ from typing import Literal, TypeVar, cast
 import pandas as pd
 
 from aniva_import.errors import InputError
-from aniva_import.types import Problem
+from aniva_import.types import Problem, column_letter
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
@@ -188,16 +188,6 @@ def open_table(path: Path, *, sheet: str | None = None) -> Table:
 
 # --------------------------------------------------------------------------- helpers
 # shared by the readers
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet column letter for a 0-based column index (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index > 0:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def extra_cells_problem(row: int, column_index: int) -> Problem:

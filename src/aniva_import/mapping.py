@@ -34,6 +34,7 @@ from typing import Any, Final, Literal
 
 from aniva_import.errors import MappingError
 from aniva_import.rules import API_FIELDS
+from aniva_import.types import column_letter
 
 FileLanguage = Literal["en", "de", "fi"]
 DateOrder = Literal["DMY", "MDY", "YMD"]
@@ -222,16 +223,6 @@ class ColumnMap:
         if position is None:
             return FIELD_LABELS[field_name]
         return self.headers[position] or f"column {column_letter(position)}"
-
-
-def column_letter(position: int) -> str:
-    """Spreadsheet letter of a 0-based column position: 0 → A, 27 → AB."""
-    letters = ""
-    position += 1
-    while position:
-        position, rest = divmod(position - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _match_builtin(header: str, aliases: Aliases) -> tuple[str, FileLanguage] | None:

@@ -55,6 +55,16 @@ class Problem:
         return f"{self.column}: {self.message} [{self.code}]"
 
 
+def column_letter(position: int) -> str:
+    """Spreadsheet letter of a 0-based column position: 0 → A, 27 → AB."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 class ApiKey:
     """An API key that never shows itself in ``repr``, ``str``, logs or tracebacks."""
 
