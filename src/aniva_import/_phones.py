@@ -25,6 +25,12 @@ the national case it returns the candidate or the unstripped number (cc, 0+NSN
 with an Italian leading zero), or raises; so when every one of these is invalid
 the library's answer is "invalid phone" too.  The validity check is never
 skipped; anything outside these shapes goes through the plain library call.
+
+Validity itself is ``_phone_patterns.valid_nsn``: ``is_valid_number`` with the
+region's type patterns folded into one precompiled regex per NSN length
+(tests/test_phones_fast.py proves it equal to the library's); for a valid
+number the E.164 form is ``"+" + country code + NSN``, as ``format_number``
+writes it.
 ``tests/test_normalize_properties.py`` checks fast == library on generated
 DE/FI/US/GB numbers and every region's examples.
 """
@@ -40,6 +46,7 @@ from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, Phone
 
 from . import rules
 from ._normalize_base import Cell, Conventions, Issue
+from ._phone_patterns import valid_nsn
 
 _HINT = "write it with the country code, e.g. +49 30 1234567"
 INVALID_PHONE = Issue("invalid_phone", f"This is not a valid phone number; {_HINT}.")
@@ -86,22 +93,33 @@ def _country_prefix(cc: int) -> tuple[bool, re.Pattern[str] | None]:
     return True, (re.compile(npp) if npp else None)
 
 
-def _e164(num: PhoneNumber) -> str | Issue | None:
-    """E.164 when ``num`` is valid (INVALID_PHONE if that is not E.164-shaped), None if invalid."""
-    if not phonenumbers.is_valid_number(num):
+def _e164(cc: int, nsn: str) -> str | Issue | None:
+    """E.164 when (cc, nsn) is valid (INVALID_PHONE if that is not E.164-shaped), None if invalid.
+
+    For a valid number ``format_number(num, E164)`` is ``"+" + cc + nsn``."""
+    valid = valid_nsn(cc, nsn)
+    if valid is None:  # not decided by the precompiled patterns: ask the library
+        num = PhoneNumber(country_code=cc, national_number=int(nsn))
+        valid = bool(phonenumbers.is_valid_number(num))
+    if not valid:
         return None
-    out = str(phonenumbers.format_number(num, PhoneNumberFormat.E164))
+    out = f"+{cc}{nsn}"
     return out if rules.E164_RE.match(out) else INVALID_PHONE
 
 
 def _national(cc: int, digits: str) -> str | Issue | None:
-    stripped = _e164(PhoneNumber(country_code=cc, national_number=int(digits[1:])))
+    stripped = _e164(cc, digits[1:])  # digits[1] is 1-9: the NSN is digits[1:]
     if stripped is not None:
         return stripped  # valid, so parse did strip the national prefix
-    unstripped = PhoneNumber(
-        country_code=cc, national_number=int(digits), italian_leading_zero=True
-    )
-    if phonenumbers.is_valid_number(unstripped):
+    # The unstripped number: italian_leading_zero with one zero, so its NSN is digits.
+    unstripped = valid_nsn(cc, digits)
+    if unstripped is None:
+        unstripped = bool(
+            phonenumbers.is_valid_number(
+                PhoneNumber(country_code=cc, national_number=int(digits), italian_leading_zero=True)
+            )
+        )
+    if unstripped:
         return None  # which one parse returned is not known here: ask the library
     return INVALID_PHONE  # parse returns one of the two (or raises): invalid either way
 
@@ -120,7 +138,7 @@ def _international(rest: str) -> str | Issue | None:
             usable, npp = _country_prefix(cc)
             if not usable or (npp is not None and npp.match(nsn)):
                 return None
-            out = _e164(PhoneNumber(country_code=cc, national_number=int(nsn)))
+            out = _e164(cc, nsn)
             return INVALID_PHONE if out is None else out
     return None
 
