@@ -85,7 +85,9 @@ _VALID: dict[str, st.SearchStrategy[Any]] = {
     "date_of_birth": st.one_of(
         st.none(), st.dates(dt.date(1900, 1, 1), TODAY).map(dt.date.isoformat)
     ),
-    "profile_group_slug": st.from_regex(rules.GROUP_SLUG_RE, fullmatch=True),
+    "profile_group_slug": st.from_regex(rules.GROUP_SLUG_RE, fullmatch=True).filter(
+        lambda slug: len(slug) <= rules.MAX_TEXT_LENGTH
+    ),
     "email": st.one_of(st.none(), st.emails()),
     "phone": st.one_of(st.none(), st.from_regex(rules.E164_RE, fullmatch=True)),
     "height": st.one_of(st.none(), st.floats(30, 260)),

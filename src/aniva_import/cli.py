@@ -214,6 +214,8 @@ def main(
     except AnivaImportError as error:
         console.error(str(error))
         return error.exit_code
+    except BrokenPipeError:  # e.g. `aniva-import run … | head`: the reader went away
+        return 0
     except Exception as error:  # a bug: say so without a traceback (it could hold patient data)
         if console.environ.get("ANIVA_IMPORT_DEBUG"):
             raise

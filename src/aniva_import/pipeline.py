@@ -9,20 +9,28 @@ duplicates (which needs file order) and writes the results file in order.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aniva_import._chunks import (
+    ChunkVerdict,
+    DateEvidence,
+    Plan,
+    judge_chunk,
+    result_cells,
+)
 from aniva_import.errors import ConfigError, InputError, Interrupted
+from aniva_import.load import Cell, Chunk
 from aniva_import.mapping import (
-    ColumnMap,
     DateOrder,
     MappingFile,
     load_mapping_file,
@@ -30,24 +38,19 @@ from aniva_import.mapping import (
     require_columns,
 )
 from aniva_import.report import (
+    CsvResultsWriter,
     ResultRow,
     ResultsWriter,
     RunReport,
     default_results_path,
     open_results_writer,
-    unescape_formula,
     write_summary_json,
 )
 from aniva_import.rules import GROUP_SLUG_RE
 from aniva_import.types import Problem, Settings, Status
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
-    from aniva_import.load import Chunk, Table
-    from aniva_import.mapping import DateOrder
-    from aniva_import.normalize import Conventions
+    from aniva_import.load import Table
 
 Clock = Callable[[], dt.datetime]
 Progress = Callable[[int], None]
@@ -57,155 +60,9 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@dataclass(frozen=True)
-class Plan:
-    """Everything a worker needs to judge a chunk (small, picklable)."""
-
-    columns: ColumnMap
-    conventions: Conventions
-    default_group: str | None
-
-
-    @property
-    def infers_date_order(self) -> bool:
-        return self.conventions.date_order is None and "date_of_birth" in self.columns.positions
-
-    def with_date_order(self, order: DateOrder | None) -> Plan:
-        return replace(self, conventions=replace(self.conventions, date_order=order))
-
-
-@dataclass
-class DateEvidence:
-    """What a date column says about its slash dates' order, added up chunk by chunk."""
-
-    dmy: int = 0
-    mdy: int = 0
-    ambiguous: int = 0
-
-    def add(self, plan: Plan, chunk: Chunk) -> None:
-        from aniva_import.normalize import infer_date_order
-
-        cells = chunk.frame[plan.columns.positions["date_of_birth"]].tolist()
-        if plan.columns.is_results_file:
-            cells = [unescape_formula(c) if isinstance(c, str) else c for c in cells]
-        found = infer_date_order(cells)
-        self.dmy += found.dmy_rows
-        self.mdy += found.mdy_rows
-        self.ambiguous += found.ambiguous_rows
-
-    @property
-    def order(self) -> DateOrder | None:
-        if self.dmy and self.mdy:
-            return None
-        return "DMY" if self.dmy else "MDY" if self.mdy else None
-
-    @property
-    def any(self) -> bool:
-        return bool(self.dmy or self.mdy or self.ambiguous)
-
-
-@dataclass(frozen=True)
-class ChunkVerdict:
-    """What normalisation and validation found in one chunk."""
-
-    rows: list[int]
-    problems: dict[int, list[Problem]]
-    valid_rows: list[int]
-    keys: npt.NDArray[np.uint64]
-    payloads: dict[int, dict[str, object]] | None = None
-
-
-_VALIDATORS: dict[dt.date, object] = {}
-
-
-def judge_chunk(chunk: Chunk, plan: Plan, *, with_payloads: bool = False) -> ChunkVerdict:
-    """Normalise and validate one chunk (runs in a worker process when asked to)."""
-    from aniva_import.normalize import normalize_column
-    from aniva_import.validate import ProfileValidator, fingerprints, frame_from_columns
-
-    frame = chunk.frame
-    rows = [int(r) for r in frame.index]
-    columns = plan.columns
-    problems: dict[int, list[Problem]] = {}
-    for problem in chunk.problems:
-        problems.setdefault(problem.row, []).append(problem)
-    known: set[tuple[int, str]] = set()
-    values: dict[str, list[object]] = {}
-    names = {f: columns.column_name(f) for f in plan_fields()}
-    for field_name, position in columns.positions.items():
-        cells = frame[position].tolist()
-        if columns.is_results_file:
-            cells = [unescape_formula(c) if isinstance(c, str) else c for c in cells]
-        column_values, issues = normalize_column(field_name, cells, plan.conventions)
-        for index, issue in issues:
-            row = rows[index]
-            known.add((row, field_name))
-            problems.setdefault(row, []).append(
-                Problem(row, names[field_name], issue.code, issue.message, field_name)
-            )
-        values[field_name] = list(column_values)
-    if plan.default_group is not None:
-        groups = values.get("profile_group_slug")
-        if groups is None:
-            values["profile_group_slug"] = [plan.default_group] * len(rows)
-        else:
-            for i, group in enumerate(groups):
-                if group is None and (rows[i], "profile_group_slug") not in known:
-                    groups[i] = plan.default_group
-    today = plan.conventions.today
-    validator = _VALIDATORS.get(today)
-    if not isinstance(validator, ProfileValidator):
-        validator = _VALIDATORS[today] = ProfileValidator(today)
-    normalised = frame_from_columns(rows, values)
-    for problem in validator.problems(normalised, names, known=known):
-        problems.setdefault(problem.row, []).append(problem)
-    for row_problems in problems.values():
-        row_problems.sort(key=_problem_order)
-    valid = normalised.loc[[row not in problems for row in rows]]
-    payloads = None
-    if with_payloads:
-        payloads = {
-            int(row): {str(k): _plain(v) for k, v in record.items() if _plain(v) is not None}
-            for row, record in zip(valid.index, valid.to_dict("records"), strict=True)
-        }
-    return ChunkVerdict(
-        rows=rows,
-        problems=problems,
-        valid_rows=[int(r) for r in valid.index],
-        keys=fingerprints(valid),
-        payloads=payloads,
-    )
-
-
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the main process, which writes the results file."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def plan_fields() -> tuple[str, ...]:
-    from aniva_import.rules import API_FIELDS
-
-    return API_FIELDS
-
-
-def _problem_order(problem: Problem) -> tuple[int, str]:
-    from aniva_import.rules import API_FIELDS
-
-    field = problem.field
-    return (API_FIELDS.index(field) if field in API_FIELDS else -1, problem.code)
-
-
-def _plain(value: object) -> object:
-    """pandas/NumPy scalars → JSON-ready Python values (None for missing)."""
-    import pandas as pd
-
-    if value is None or value is pd.NA:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 class FilePipeline:
@@ -354,6 +211,11 @@ class FilePipeline:
         writer = open_results_writer(
             results, headers, delimiter=table.info.delimiter, field_positions=positions
         )
+        plan = replace(
+            plan,
+            kept=tuple(kept),
+            renderer=writer.renderer if isinstance(writer, CsvResultsWriter) else None,
+        )
         duplicates = DuplicateFinder()
         verdicts = self._verdicts(chunks, plan)
         try:
@@ -361,7 +223,7 @@ class FilePipeline:
                 if infer and number:
                     evidence.add(plan, chunk)
                 twins = duplicates.check(verdict.valid_rows, verdict.keys)
-                self._write_chunk(writer, chunk, verdict, twins, kept, report)
+                self._write_chunk(writer, chunk, verdict, twins, plan, report)
         except KeyboardInterrupt:
             verdicts.close()
             try:
@@ -386,39 +248,53 @@ class FilePipeline:
         chunk: Chunk,
         verdict: ChunkVerdict,
         twins: dict[int, int],
-        kept: list[int],
+        plan: Plan,
         report: RunReport,
     ) -> None:
-        out: list[ResultRow] = []
-        ok = Status.VALID
-        frame = chunk.frame
-        if len(kept) != frame.shape[1]:
-            frame = frame.iloc[:, kept]
-        cells_by_row = frame.to_numpy(dtype=object).tolist()
-        for i, row in enumerate(verdict.rows):
-            problems = verdict.problems.get(row)
-            if problems:
-                status, listed = Status.INVALID, tuple(problems)
-            elif row in twins:
-                first = twins[row]
-                status = Status.DUPLICATE
-                listed = (
-                    Problem(
-                        row, "", "duplicate_row",
-                        f"Repeats row {first} (same name, date of birth and group); not sent.",
-                    ),
-                )
-            else:
-                status, listed = ok, ()
-            out.append(ResultRow(row, status, None, listed, cells_by_row[i]))
-            report.add(status, listed)
-        writer.write(out)
-        report.last_row = verdict.rows[-1] if verdict.rows else report.last_row
+        report.counts.update(verdict.status_counts)
+        report.problem_counts.update(verdict.problem_counts)
+        if twins:  # judged valid in the worker, but they repeat an earlier row
+            report.counts[Status.VALID] -= len(twins)
+            report.counts[Status.DUPLICATE] += len(twins)
+            report.problem_counts[("", "", "duplicate_row")] += len(twins)
+        rows = verdict.rows
+        rendered = verdict.rendered
+        if rendered is not None and isinstance(writer, CsvResultsWriter):
+            text = rendered.text
+            if twins:
+                pieces, start = [], 0
+                for row in sorted(twins):
+                    i = bisect.bisect_left(rows, row)
+                    cells = chunk.frame.iloc[i, list(plan.kept)].tolist()
+                    line, _ends = writer.renderer.render([_duplicate(row, twins[row], cells)])
+                    pieces += [text[start : rendered.ends[i - 1] if i else 0], line]
+                    start = rendered.ends[i]
+                pieces.append(text[start:])
+                text = "".join(pieces)
+            writer.write_text(text)
+        else:
+            empty: tuple[Problem, ...] = ()
+            out = []
+            for row, cells in zip(rows, result_cells(chunk, plan.kept), strict=True):
+                problems = verdict.problems.get(row)
+                if problems:
+                    out.append(ResultRow(row, Status.INVALID, None, tuple(problems), cells))
+                elif row in twins:
+                    out.append(_duplicate(row, twins[row], cells))
+                else:
+                    out.append(ResultRow(row, Status.VALID, None, empty, cells))
+            writer.write(out)
+        report.last_row = rows[-1] if rows else report.last_row
         if self.progress:
-            self.progress(len(verdict.rows))
+            self.progress(len(rows))
 
     def _write_not_sent(
-        self, writer: ResultsWriter, table: Table, report: RunReport, kept: list[int], after: int
+        self,
+        writer: ResultsWriter,
+        table: Table,
+        report: RunReport,
+        kept: Sequence[int],
+        after: int,
     ) -> None:
         """After an interrupt: list every remaining row as not_sent (never lose a row)."""
         note = (
@@ -427,12 +303,22 @@ class FilePipeline:
         for chunk in table.chunks(self.settings.chunk_rows):
             frame = chunk.frame[chunk.frame.index > after]
             rows = [
-                ResultRow(int(row), Status.NOT_SENT, None, note, [cells[p] for p in kept])
-                for row, cells in zip(frame.index, frame.to_numpy(dtype=object), strict=True)
+                ResultRow(int(row), Status.NOT_SENT, None, note, cells)
+                for row, cells in zip(
+                    frame.index, result_cells(Chunk(frame, []), tuple(kept)), strict=True
+                )
             ]
             for _ in rows:
                 report.add(Status.NOT_SENT, ())
             writer.write(rows)
+
+
+def _duplicate(row: int, first: int, cells: Sequence[Cell]) -> ResultRow:
+    problem = Problem(
+        row, "", "duplicate_row",
+        f"Repeats row {first} (same name, date of birth and group); not sent.",
+    )
+    return ResultRow(row, Status.DUPLICATE, None, (problem,), cells)
 
 
 def import_file(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -106,33 +107,61 @@ class ResultsWriter(Protocol):
     def discard(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class CsvRenderer:
+    """Turns result rows into CSV text (picklable: workers render their own chunks)."""
+
+    delimiter: str = ","
+
+    def render(self, rows: Sequence[ResultRow]) -> tuple[str, list[int]]:
+        """The rows as CSV text, and the end offset of each row in it."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="\r\n")
+        tell = buffer.tell
+        writerow = writer.writerow
+        danger = _DANGER
+        ends = []
+        for result in rows:
+            writerow(
+                [
+                    result.row,
+                    result.status,
+                    result.profile_id or "",
+                    escape_formula(result.errors) if result.problems else "",
+                    # the common case (text not starting like a formula) without a call
+                    *[
+                        c if c.__class__ is str and c[:1] not in danger else _csv_cell(c)
+                        for c in result.cells
+                    ],
+                ]
+            )
+            ends.append(tell())
+        return buffer.getvalue(), ends
+
+    def header(self, headers: Sequence[str]) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="\r\n")
+        writer.writerow([escape_formula(h) for h in (*RESULT_HEADERS, *headers)])
+        return buffer.getvalue()
+
+
 class CsvResultsWriter:
     """CSV results: same delimiter as the input, UTF-8 with BOM (Excel shows umlauts)."""
 
     def __init__(self, path: Path, headers: Sequence[str], *, delimiter: str = ",") -> None:
         self.path = path
+        self.renderer = CsvRenderer(delimiter)
         self._temp = _temp_beside(path)
         fd = create_private(self._temp)
         self._handle = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
-        self._csv = csv.writer(self._handle, delimiter=delimiter, lineterminator="\r\n")
-        self._csv.writerow([escape_formula(h) for h in (*RESULT_HEADERS, *headers)])
+        self._handle.write(self.renderer.header(headers))
 
     def write(self, rows: Sequence[ResultRow]) -> None:
-        danger = _DANGER
-        self._csv.writerows(
-            [
-                str(result.row),
-                result.status.value,
-                result.profile_id or "",
-                escape_formula(result.errors) if result.problems else "",
-                # the common case (text not starting like a formula) without a call
-                *[
-                    c if c.__class__ is str and c[:1] not in danger else _csv_cell(c)
-                    for c in result.cells
-                ],
-            ]
-            for result in rows
-        )
+        self._handle.write(self.renderer.render(rows)[0])
+
+    def write_text(self, text: str) -> None:
+        """Rows a worker already rendered with :attr:`renderer`."""
+        self._handle.write(text)
 
     def commit(self) -> None:
         self._handle.close()
@@ -281,7 +310,7 @@ class RunReport:
         return sum(self.counts.values())
 
     def add(self, status: Status, problems: Sequence[Problem]) -> None:
-        self.counts[status.value] += 1
+        self.counts[status] += 1
         for problem in problems:
             self.problem_counts[(problem.field or "", problem.column, problem.code)] += 1
 
