@@ -133,3 +133,45 @@ def test_conflicting_slash_dates_leave_only_unambiguous_ones_valid(tmp_path: Pat
     # a value that can only be read one way is still read, whatever the column says
     assert by_row[2]["status"] == by_row[28]["status"] == "valid"
     assert report.counts["invalid"] == 1
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_xlsx_results_rendered_in_workers_keep_rows_notes_and_duplicates(
+    tmp_path: Path, workers: int
+) -> None:
+    import openpyxl
+
+    source = tmp_path / "list.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Vorname", "Nachname", "Geburtsdatum", "Gewicht"])
+    for i in range(60):
+        weight = "0" if i % 9 == 0 else "70,5"
+        sheet.append([f"Vor{i}", f"Nach{i}", dt.date(1980, 1, 1 + i % 28), weight])
+        if i == 30:
+            sheet.append([None, None, None, None])  # a blank row: skipped, numbering kept
+    sheet.append(["Vor1", "Nach1", dt.date(1980, 1, 2), "70,5"])  # repeats spreadsheet row 3
+    book.save(source)
+    report = import_file(
+        Settings(input=source, dry_run=True, group="g", chunk_rows=16, workers=workers),
+        clock=clock,
+    )
+    results = openpyxl.load_workbook(tmp_path / "list.results.xlsx").active
+    assert results is not None
+    values = list(results.iter_rows(min_row=2, values_only=True))
+    assert [v[0] for v in values] == [*range(2, 33), *range(34, 64)]
+    by_row = {v[0]: v for v in values}
+    assert by_row[63][1] == "duplicate"
+    assert "Repeats row 3 " in str(by_row[63][3])
+    invalid = {v[0] for v in values if v[1] == "invalid"}
+    assert invalid == {i + 2 + (i > 30) for i in range(0, 60, 9)}
+    assert report.counts["duplicate"] == 1
+    # every invalid weight cell, and only those, carries its note, on its own sheet row
+    noted = {cell.row for row in results.iter_rows(min_row=2) for cell in row if cell.comment}
+    sheet_rows = {i + 2 for i, v in enumerate(values) if v[1] == "invalid"}
+    assert noted == sheet_rows
+    for sheet_row in sheet_rows:
+        note = results.cell(sheet_row, 8).comment
+        assert note is not None
+        assert "implausible_weight" in note.text

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from aniva_import.mapping import ColumnMap, DateOrder
-from aniva_import.report import Cell, CsvRenderer, ResultRow, unescape_formula
+from aniva_import.report import Cell, Rendered, ResultRow, RowRenderer, unescape_formula
 from aniva_import.rules import API_FIELDS
 from aniva_import.types import Problem, Status
 
@@ -35,8 +35,8 @@ class Plan:
     default_group: str | None
     #: positions of the input columns written to the results file, in order
     kept: tuple[int, ...] = ()
-    #: renders results rows in the worker (CSV results); None: the writer does it
-    renderer: CsvRenderer | None = None
+    #: renders results rows in the worker; None: the writer does it
+    renderer: RowRenderer | None = None
 
     @property
     def infers_date_order(self) -> bool:
@@ -77,16 +77,6 @@ class DateEvidence:
 
 
 @dataclass(frozen=True)
-class Rendered:
-    """A chunk's results rows as text, every row judged valid or invalid; the
-    pipeline re-renders the few rows that turn out to be duplicates."""
-
-    text: str
-    #: end offset of each row's text in ``text``
-    ends: list[int]
-
-
-@dataclass(frozen=True)
 class ChunkVerdict:
     """What normalisation and validation found in one chunk."""
 
@@ -97,7 +87,11 @@ class ChunkVerdict:
     #: rows per status and problems per (field, column, code), duplicates not yet known
     status_counts: Counter[str]
     problem_counts: Counter[tuple[str, str, str]]
+    #: the chunk's results rows, every row judged valid or invalid (the pipeline
+    #: re-renders the few that turn out to repeat an earlier chunk's row)
     rendered: Rendered | None = None
+    #: output row number of the chunk's first row (the results file's own numbering)
+    first_row: int = 2
 
 
 _VALIDATORS: dict[dt.date, ProfileValidator] = {}
@@ -117,8 +111,9 @@ def _problem_order(problem: Problem) -> tuple[int, str]:
     return (API_FIELDS.index(field) if field in API_FIELDS else -1, problem.code)
 
 
-def judge_chunk(chunk: Chunk, plan: Plan) -> ChunkVerdict:
-    """Normalise and validate one chunk (runs in a worker process when asked to)."""
+def judge_chunk(chunk: Chunk, plan: Plan, first_row: int = 2) -> ChunkVerdict:
+    """Normalise and validate one chunk (runs in a worker process when asked to).
+    ``first_row`` is where the chunk's rows start in the results file."""
     from aniva_import.normalize import normalize_column
     from aniva_import.validate import fingerprints, frame_from_columns
 
@@ -163,7 +158,9 @@ def judge_chunk(chunk: Chunk, plan: Plan) -> ChunkVerdict:
     status_counts: Counter[str] = Counter(
         {Status.INVALID: len(problems), Status.VALID: len(rows) - len(problems)}
     )
-    rendered = _render(chunk, plan, rows, problems) if plan.renderer is not None else None
+    rendered = None
+    if plan.renderer is not None:
+        rendered = _render(chunk, plan, rows, problems, first_row)
     return ChunkVerdict(
         rows=rows,
         problems=problems,
@@ -172,6 +169,7 @@ def judge_chunk(chunk: Chunk, plan: Plan) -> ChunkVerdict:
         status_counts=status_counts,
         problem_counts=problem_counts,
         rendered=rendered,
+        first_row=first_row,
     )
 
 
@@ -185,7 +183,7 @@ def result_cells(chunk: Chunk, kept: tuple[int, ...]) -> list[list[Cell]]:
 
 
 def _render(
-    chunk: Chunk, plan: Plan, rows: list[int], problems: dict[int, list[Problem]]
+    chunk: Chunk, plan: Plan, rows: list[int], problems: dict[int, list[Problem]], first_row: int
 ) -> Rendered:
     assert plan.renderer is not None
     empty: tuple[Problem, ...] = ()
@@ -199,5 +197,4 @@ def _render(
         )
         for row, cells in zip(rows, result_cells(chunk, plan.kept), strict=True)
     ]
-    text, ends = plan.renderer.render(results)
-    return Rendered(text, ends)
+    return plan.renderer.render(results, first_row)

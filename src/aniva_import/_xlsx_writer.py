@@ -37,8 +37,27 @@ import tempfile
 import zipfile
 from array import array
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+
+from aniva_import._xlsx_templates import (
+    _APP,
+    _CONTENT_TYPES,
+    _CORE,
+    _NOTE_RPR,
+    _NOTE_TYPES,
+    _NOTES_START,
+    _RELS,
+    _SHEET_END,
+    _SHEET_RELS,
+    _SHEET_START,
+    _STYLES,
+    _VML_SHAPE,
+    _VML_START,
+    _WORKBOOK_RELS,
+    _WORKBOOK_START,
+)
 
 MAX_ROWS, MAX_COLS, MAX_TEXT = 1_048_576, 16_384, 32_767
 COMPRESS_LEVEL = 1  # 50k x 14 cells: level 1 0.56 s / 5.1 MB, 3 0.68 s / 4.6 MB, 6 1.0 s / 4.0 MB
@@ -57,113 +76,6 @@ _PRESERVE = ' xml:space="preserve"'
 # cellXfs: 0 default, 1 bold, 2 date, 3 datetime, 4 bad, 5 bad date, 6 bad datetime
 _BOLD, _DATE, _DATETIME, _BAD, _BAD_SHIFT = 1, 2, 3, 4, 3
 _BAD_ATTR = ' s="4"'
-
-
-def _xml(template: str) -> str:
-    """A constant template written a few tags a line, joined into one line; a line
-    starting with ``~`` continues the previous one after a space."""
-    lines = (line.strip() for line in template.splitlines())
-    return "".join(" " + line[1:] if line.startswith("~") else line for line in lines)
-
-
-_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_NS = "http://schemas.openxmlformats.org"
-_MAIN = f'xmlns="{_NS}/spreadsheetml/2006/main"'
-_R = f"{_NS}/officeDocument/2006/relationships"
-_CT = "application/vnd.openxmlformats-"
-_RELS_START = f'{_DECL}<Relationships xmlns="{_NS}/package/2006/relationships">'
-_RELS = _RELS_START + _xml(f"""
-    <Relationship Id="rId1" Type="{_R}/officeDocument" Target="xl/workbook.xml"/>
-    <Relationship Id="rId2" Type="{_NS}/package/2006/relationships/metadata/core-properties"
-    ~Target="docProps/core.xml"/>
-    <Relationship Id="rId3" Type="{_R}/extended-properties" Target="docProps/app.xml"/>
-    </Relationships>""")
-_WORKBOOK_RELS = _RELS_START + _xml(f"""
-    <Relationship Id="rId1" Type="{_R}/worksheet" Target="worksheets/sheet1.xml"/>
-    <Relationship Id="rId2" Type="{_R}/styles" Target="styles.xml"/></Relationships>""")
-_SHEET_RELS = _RELS_START + _xml(f"""
-    <Relationship Id="rId1" Type="{_R}/vmlDrawing" Target="../drawings/vmlDrawing1.vml"/>
-    <Relationship Id="rId2" Type="{_R}/comments" Target="../comments1.xml"/></Relationships>""")
-_FONT = '<sz val="11"/><name val="Calibri"/><family val="2"/>'
-_XF = '<xf numFmtId="{}" fontId="{}" fillId="{}" borderId="0" xfId="0"{}/>'
-_APPLY = ' applyNumberFormat="1" applyFont="1" applyFill="1"'
-_STYLES = _DECL + _xml(f"""
-    <styleSheet {_MAIN}><numFmts count="2">
-    <numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>
-    <numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm"/></numFmts>
-    <fonts count="3"><font>{_FONT}</font><font><b/>{_FONT}</font>
-    <font><sz val="11"/><color rgb="FF9C0006"/><name val="Calibri"/><family val="2"/></font>
-    </fonts><fills count="3"><fill><patternFill patternType="none"/></fill>
-    <fill><patternFill patternType="gray125"/></fill><fill><patternFill patternType="solid">
-    <fgColor rgb="FFFFC7CE"/><bgColor indexed="64"/></patternFill></fill></fills>
-    <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
-    <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-    <cellXfs count="7">{_XF.format(0, 0, 0, "")}{_XF.format(0, 1, 0, ' applyFont="1"')}
-    {_XF.format(164, 0, 0, ' applyNumberFormat="1"')}
-    {_XF.format(165, 0, 0, ' applyNumberFormat="1"')}
-    {_XF.format(0, 2, 2, ' applyFont="1" applyFill="1"')}
-    {_XF.format(164, 2, 2, _APPLY)}{_XF.format(165, 2, 2, _APPLY)}</cellXfs>
-    <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
-    <dxfs count="0"/><tableStyles count="0"/></styleSheet>""")
-_SHEET_START = _DECL + _xml(f"""
-    <worksheet {_MAIN} xmlns:r="{_R}"><sheetViews><sheetView tabSelected="1" workbookViewId="0">
-    <pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>
-    <selection pane="bottomLeft"/></sheetView></sheetViews>
-    <sheetFormatPr defaultRowHeight="15"/><sheetData>""")
-_SHEET_END = (
-    '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-)
-_NOTES_START = f'{_DECL}<comments {_MAIN}><authors><author></author></authors><commentList>'
-_NOTE_RPR = '<rPr><sz val="8"/><color indexed="81"/><rFont val="Tahoma"/><family val="2"/></rPr>'
-_VML_START = _xml("""
-    <xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"
-    ~xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">
-    <o:idmap v:ext="edit" data="{}"/></o:shapelayout>
-    <v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202"
-    ~path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>
-    <v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>""")
-# xlsxwriter's default note box: 128 x 74 px (96 x 55.5 pt), one column right and one
-# row up from its cell; columns 64 px and rows 20 px wide by default.
-_VML_SHAPE = _xml("""
-    <v:shape id="_x0000_s{id}" type="#_x0000_t202" style="position:absolute;
-    margin-left:{left:.15g}pt;margin-top:{top:.15g}pt;width:96pt;height:55.5pt;z-index:{z};
-    visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>
-    <v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>
-    <v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>
-    <x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>
-    <x:Anchor>{c1}, 15, {r1}, 10, {c2}, 15, {r2}, 4</x:Anchor><x:AutoFill>False</x:AutoFill>
-    <x:Row>{row}</x:Row><x:Column>{col}</x:Column></x:ClientData></v:shape>""")
-_WORKBOOK_START = _DECL + _xml(f"""
-    <workbook {_MAIN} xmlns:r="{_R}"><workbookPr/><bookViews>
-    <workbookView xWindow="240" yWindow="15" windowWidth="16095" windowHeight="9660"/>
-    </bookViews><sheets>""")
-_OOXML = f"{_CT}officedocument.spreadsheetml"
-_CONTENT_TYPES = _DECL + _xml(f"""
-    <Types xmlns="{_NS}/package/2006/content-types">
-    <Default Extension="rels" ContentType="{_CT}package.relationships+xml"/>
-    <Default Extension="xml" ContentType="application/xml"/>{{}}
-    <Override PartName="/docProps/app.xml"
-    ~ContentType="{_CT}officedocument.extended-properties+xml"/>
-    <Override PartName="/docProps/core.xml" ContentType="{_CT}package.core-properties+xml"/>
-    <Override PartName="/xl/styles.xml" ContentType="{_OOXML}.styles+xml"/>
-    <Override PartName="/xl/workbook.xml" ContentType="{_OOXML}.sheet.main+xml"/>
-    <Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_OOXML}.worksheet+xml"/>{{}}
-    </Types>""")
-_NOTE_TYPES = (
-    f'<Default Extension="vml" ContentType="{_CT}officedocument.vmlDrawing"/>',
-    f'<Override PartName="/xl/comments1.xml" ContentType="{_OOXML}.comments+xml"/>',
-)
-_APP = _DECL + _xml(f"""
-    <Properties xmlns="{_NS}/officeDocument/2006/extended-properties">
-    <Application>Microsoft Excel</Application></Properties>""")
-_CORE = _DECL + _xml(f"""
-    <cp:coreProperties xmlns:cp="{_NS}/package/2006/metadata/core-properties"
-    ~xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"
-    ~xmlns:dcmitype="http://purl.org/dc/dcmitype/"
-    ~xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator></dc:creator>
-    <dcterms:created xsi:type="dcterms:W3CDTF">{{now}}</dcterms:created>
-    <dcterms:modified xsi:type="dcterms:W3CDTF">{{now}}</dcterms:modified>
-    </cp:coreProperties>""")
 
 
 def column_letters(index: int) -> str:
@@ -242,6 +154,91 @@ def _other_cell(ref: str, bad: bool, value: object) -> str:
     raise TypeError(f"cell {ref}: cannot write a {type(value).__name__}")
 
 
+@dataclass(frozen=True)
+class RenderedRows:
+    """Sheet XML for one or more rows, with their notes (comments) and width."""
+
+    xml: str
+    width: int
+    notes: str = ""
+    #: (row, column) 0-based of every note, flattened
+    notes_at: tuple[int, ...] = ()
+
+    @staticmethod
+    def join(parts: Sequence[RenderedRows]) -> RenderedRows:
+        return RenderedRows(
+            "".join(p.xml for p in parts),
+            max((p.width for p in parts), default=0),
+            "".join(p.notes for p in parts),
+            tuple(i for p in parts for i in p.notes_at),
+        )
+
+
+_LETTERS: list[str] = []
+
+
+def _letters(width: int) -> list[str]:
+    if width > MAX_COLS:
+        raise ValueError(f"more than Excel's {MAX_COLS} columns")
+    _LETTERS.extend(column_letters(i) for i in range(len(_LETTERS), width))
+    return _LETTERS
+
+
+def render_row(
+    number: int, cells: Sequence[CellValue], flagged: Mapping[int, str] | None = None
+) -> RenderedRows:
+    """The XML of sheet row ``number`` (1-based).  ``flagged`` maps column indexes
+    (0-based, into ``cells``; may be past its end) to a note: that cell is shown red
+    with the note.  Pure: workers render their rows, the writer appends them."""
+    flags = flagged or _NO_FLAGS
+    width = len(cells)
+    if flags:
+        if min(flags) < 0:
+            raise ValueError("flagged column indexes must be >= 0")
+        width = max(width, max(flags) + 1)
+        for message in flags.values():
+            _check_length(message, "note text")
+    letters = _letters(width)
+    row = str(number)
+    out = [f'<row r="{row}">']
+    append, search = out.append, _MAYBE_ESCAPE.search
+    for col, value in enumerate(cells):
+        style = _BAD_ATTR if col in flags else ""
+        if type(value) is str:
+            if value:
+                if len(value) > MAX_TEXT // 2:
+                    _check_length(value)
+                text = _escape(value) if search(value) else value
+                space = _PRESERVE if value[0].isspace() or value[-1].isspace() else ""
+                append(
+                    f'<c r="{letters[col]}{row}"{style} t="inlineStr"><is><t{space}>{text}'
+                    "</t></is></c>"
+                )
+            elif style:
+                append(f'<c r="{letters[col]}{row}"{style}/>')
+        elif type(value) is int:
+            append(f'<c r="{letters[col]}{row}"{style}><v>{value}</v></c>')
+        elif value is None:
+            if style:
+                append(f'<c r="{letters[col]}{row}"{style}/>')
+        else:
+            append(_other_cell(f"{letters[col]}{row}", bool(style), value))
+    if not flags:
+        out.append("</row>")
+        return RenderedRows("".join(out), width)
+    at = sorted(flags)
+    out.extend(f'<c r="{letters[c]}{row}"{_BAD_ATTR}/>' for c in at if c >= len(cells))
+    out.append("</row>")
+    notes = "".join(
+        f'<comment ref="{letters[col]}{row}" authorId="0"><text><r>{_NOTE_RPR}'
+        f"{_t(flags[col])}</r></text></comment>"
+        for col in at
+    )
+    return RenderedRows(
+        "".join(out), width, notes, tuple(i for col in at for i in (number - 1, col))
+    )
+
+
 class FastXlsxWriter:
     """Write one sheet: :meth:`write_header` first, then :meth:`write_row` per row,
     then :meth:`close` (also on leaving a ``with`` block)."""
@@ -293,52 +290,24 @@ class FastXlsxWriter:
         its end) to a message: that cell is shown red with the message as its note."""
         if self._next_row > MAX_ROWS:
             raise ValueError(f"more than Excel's {MAX_ROWS} rows")
-        flags = flagged or _NO_FLAGS
-        width = len(cells)
-        if flags:
-            if min(flags) < 0:
-                raise ValueError("flagged column indexes must be >= 0")
-            width = max(width, max(flags) + 1)
-            for message in flags.values():
-                _check_length(message, "note text")
-        letters = self._columns(width)
-        row = str(self._next_row)
-        out = [f'<row r="{row}">']
-        append, search = out.append, _MAYBE_ESCAPE.search
-        for col, value in enumerate(cells):
-            style = _BAD_ATTR if col in flags else ""
-            if type(value) is str:
-                if value:
-                    if len(value) > MAX_TEXT // 2:
-                        _check_length(value)
-                    text = _escape(value) if search(value) else value
-                    space = _PRESERVE if value[0].isspace() or value[-1].isspace() else ""
-                    append(
-                        f'<c r="{letters[col]}{row}"{style} t="inlineStr"><is><t{space}>{text}'
-                        "</t></is></c>"
-                    )
-                elif style:
-                    append(f'<c r="{letters[col]}{row}"{style}/>')
-            elif type(value) is int:
-                append(f'<c r="{letters[col]}{row}"{style}><v>{value}</v></c>')
-            elif value is None:
-                if style:
-                    append(f'<c r="{letters[col]}{row}"{style}/>')
-            else:
-                append(_other_cell(f"{letters[col]}{row}", bool(style), value))
-        if flags:
-            at = sorted(flags)
-            out.extend(f'<c r="{letters[c]}{row}"{_BAD_ATTR}/>' for c in at if c >= len(cells))
-            self._notes.write(
-                "".join(
-                    f'<comment ref="{letters[col]}{row}" authorId="0"><text><r>{_NOTE_RPR}'
-                    f"{_t(flags[col])}</r></text></comment>"
-                    for col in at
-                ).encode()
-            )
-            for col in at:
-                self._notes_at.extend((self._next_row - 1, col))
-        self._add(out, width)
+        rendered = render_row(self._next_row, cells, flagged)
+        self.append_rendered(rendered, 1)
+
+    def append_rendered(self, rendered: RenderedRows, rows: int) -> None:
+        """Rows rendered by :func:`render_row` (possibly in another process), which
+        numbered them from this writer's next row on."""
+        if self._next_row + rows - 1 > MAX_ROWS:
+            raise ValueError(f"more than Excel's {MAX_ROWS} rows")
+        self._columns(rendered.width)
+        if rendered.notes:
+            self._notes.write(rendered.notes.encode())
+            self._notes_at.extend(rendered.notes_at)
+        self._next_row += rows
+        self._width = max(self._width, rendered.width)
+        self._buffer.append(rendered.xml)
+        self._buffered += len(rendered.xml)
+        if self._buffered >= _FLUSH_CHARS:
+            self._flush()
 
     def _add(self, out: list[str], width: int) -> None:
         out.append("</row>")

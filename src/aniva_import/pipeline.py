@@ -38,7 +38,6 @@ from aniva_import.mapping import (
     require_columns,
 )
 from aniva_import.report import (
-    CsvResultsWriter,
     ResultRow,
     ResultsWriter,
     RunReport,
@@ -173,14 +172,17 @@ class FilePipeline:
     ) -> Generator[tuple[Chunk, ChunkVerdict], None, None]:
         head = list(itertools.islice(chunks, 2))
         workers = max(1, self.settings.workers)
+        first_row = 2  # the results file's row of each chunk's first row
         if workers == 1 or len(head) < 2:  # one chunk: a pool would only cost start-up time
             for chunk in itertools.chain(head, chunks):
-                yield chunk, judge_chunk(chunk, plan)
+                yield chunk, judge_chunk(chunk, plan, first_row)
+                first_row += len(chunk.frame)
             return
         with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as pool:
             pending: deque[tuple[Chunk, Future[ChunkVerdict]]] = deque()
             for chunk in itertools.chain(head, chunks):
-                pending.append((chunk, pool.submit(judge_chunk, chunk, plan)))
+                pending.append((chunk, pool.submit(judge_chunk, chunk, plan, first_row)))
+                first_row += len(chunk.frame)
                 if len(pending) > workers:
                     done_chunk, future = pending.popleft()
                     yield done_chunk, future.result()
@@ -211,11 +213,7 @@ class FilePipeline:
         writer = open_results_writer(
             results, headers, delimiter=table.info.delimiter, field_positions=positions
         )
-        plan = replace(
-            plan,
-            kept=tuple(kept),
-            renderer=writer.renderer if isinstance(writer, CsvResultsWriter) else None,
-        )
+        plan = replace(plan, kept=tuple(kept), renderer=writer.renderer)
         duplicates = DuplicateFinder()
         verdicts = self._verdicts(chunks, plan)
         try:
@@ -259,19 +257,21 @@ class FilePipeline:
             report.problem_counts[("", "", "duplicate_row")] += len(twins)
         rows = verdict.rows
         rendered = verdict.rendered
-        if rendered is not None and isinstance(writer, CsvResultsWriter):
-            text = rendered.text
+        if rendered is not None:
             if twins:
                 pieces, start = [], 0
+                text = rendered.text
                 for row in sorted(twins):
                     i = bisect.bisect_left(rows, row)
                     cells = chunk.frame.iloc[i, list(plan.kept)].tolist()
-                    line, _ends = writer.renderer.render([_duplicate(row, twins[row], cells)])
-                    pieces += [text[start : rendered.ends[i - 1] if i else 0], line]
+                    again = writer.renderer.render(
+                        [_duplicate(row, twins[row], cells)], verdict.first_row + i
+                    )
+                    pieces += [text[start : rendered.ends[i - 1] if i else 0], again.text]
                     start = rendered.ends[i]
                 pieces.append(text[start:])
-                text = "".join(pieces)
-            writer.write_text(text)
+                rendered = replace(rendered, text="".join(pieces))
+            writer.write_rendered(rendered, len(rows))
         else:
             empty: tuple[Problem, ...] = ()
             out = []
