@@ -174,3 +174,13 @@ def test_numbers_never_use_an_exponent(value: float) -> None:
 def test_codec_names_are_python_codecs() -> None:
     for name in ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1252", "cp850", "iso8859-15"):
         codecs.lookup(name)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False) | st.integers(-10**16, 10**16).map(float))
+def test_number_text_fast_path_is_the_decimal_rule(value: float) -> None:
+    from decimal import Decimal
+
+    from aniva_import._load_workbook import number_text
+
+    expected = "0" if value == 0 else format(Decimal(f"{value:.15g}"), "f")
+    assert number_text(value) == expected

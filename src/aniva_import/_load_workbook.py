@@ -291,6 +291,8 @@ def number_text(value: float) -> str:
         return str(value)
     if value == 0:
         return "0"
+    if value.is_integer() and -1e15 < value < 1e15:  # exact: at most 15 digits
+        return str(int(value))
     return format(Decimal(f"{value:.15g}"), "f")
 
 

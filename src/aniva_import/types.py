@@ -116,6 +116,6 @@ class Settings:
     #: processes used to normalise and validate (1 = in this process)
     workers: int = 1
     #: rows per chunk read from the file (memory stays bounded by this)
-    chunk_rows: int = 20_000
+    chunk_rows: int = 10_000
     #: show a progress bar on stderr
     progress: bool = False
