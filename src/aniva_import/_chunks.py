@@ -57,7 +57,7 @@ class DateEvidence:
     def add(self, plan: Plan, chunk: Chunk) -> None:
         from aniva_import.normalize import infer_date_order
 
-        cells = chunk.frame[plan.columns.positions["date_of_birth"]].tolist()
+        cells = chunk.column(plan.columns.positions["date_of_birth"])
         if plan.columns.is_results_file:
             cells = [unescape_formula(c) if isinstance(c, str) else c for c in cells]
         found = infer_date_order(cells)
@@ -117,8 +117,7 @@ def judge_chunk(chunk: Chunk, plan: Plan, first_row: int = 2) -> ChunkVerdict:
     from aniva_import.normalize import normalize_column
     from aniva_import.validate import fingerprints, frame_from_columns
 
-    frame = chunk.frame
-    rows = [int(r) for r in frame.index]
+    rows = chunk.numbers
     columns = plan.columns
     problems: dict[int, list[Problem]] = {}
     for problem in chunk.problems:
@@ -127,7 +126,7 @@ def judge_chunk(chunk: Chunk, plan: Plan, first_row: int = 2) -> ChunkVerdict:
     values: dict[str, list[object]] = {}
     names = {f: columns.column_name(f) for f in API_FIELDS}
     for field_name, position in columns.positions.items():
-        cells = frame[position].tolist()
+        cells = chunk.column(position)
         if columns.is_results_file:
             cells = [unescape_formula(c) if isinstance(c, str) else c for c in cells]
         column_values, issues = normalize_column(field_name, cells, plan.conventions)
@@ -175,11 +174,9 @@ def judge_chunk(chunk: Chunk, plan: Plan, first_row: int = 2) -> ChunkVerdict:
 
 def result_cells(chunk: Chunk, kept: tuple[int, ...]) -> list[list[Cell]]:
     """The input cells of every row of ``chunk`` that go into the results file."""
-    frame = chunk.frame
-    if len(kept) != frame.shape[1]:
-        frame = frame.iloc[:, list(kept)]
-    cells: list[list[Cell]] = frame.to_numpy(dtype=object).tolist()
-    return cells
+    if len(kept) == chunk.width:
+        return chunk.rows
+    return [[row[k] for k in kept] for row in chunk.rows]
 
 
 def _render(

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal, TypeVar, cast
 
@@ -100,15 +101,37 @@ class SourceInfo:
 class Chunk:
     """A slice of data rows.
 
-    ``frame``: columns are positions ``0..len(headers)-1`` (a RangeIndex),
-    dtype object, cells are :data:`Cell` values (``""`` for empty, never
-    NaN/None); the index holds spreadsheet row numbers (int64), ascending.
-    ``problems``: load-level row problems (``extra_cells``); such rows stay in
-    ``frame`` with their known cells.
+    ``rows``: one list of :data:`Cell` values per row, each as wide as the header
+    (``""`` for empty, never None); ``numbers``: their spreadsheet row numbers,
+    ascending.  ``problems``: load-level row problems (``extra_cells``); such rows
+    stay in ``rows`` with their known cells.
+
+    ``frame`` is the same as a DataFrame (built when first asked for): columns are
+    positions ``0..len(headers)-1``, dtype object, the index the row numbers.  The
+    pipeline works on the plain lists, which are cheaper to build, send to a worker
+    process and turn into columns.
     """
 
-    frame: pd.DataFrame
+    rows: list[list[Cell]]
+    numbers: list[int]
+    width: int
     problems: list[Problem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def column(self, position: int) -> list[Cell]:
+        """Every row's cell in one column."""
+        return [row[position] for row in self.rows]
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            self.rows if self.rows else None,
+            index=pd.Index(self.numbers, dtype="int64"),
+            columns=pd.RangeIndex(self.width),
+            dtype=object,
+        )
 
 
 class Table:
@@ -209,13 +232,7 @@ def make_chunk(
     rows: Sequence[Sequence[Cell]], numbers: list[int], width: int, problems: list[Problem]
 ) -> Chunk:
     """Build a :class:`Chunk` from equal-width rows and their row numbers."""
-    frame = pd.DataFrame(
-        rows if rows else None,
-        index=pd.Index(numbers, dtype="int64"),
-        columns=pd.RangeIndex(width),
-        dtype=object,
-    )
-    return Chunk(frame=frame, problems=problems)
+    return Chunk([r if type(r) is list else list(r) for r in rows], numbers, width, problems)
 
 
 def fit_row(

@@ -210,9 +210,10 @@ NORMALIZERS: Final[dict[str, Callable[[Cell, Conventions], Result]]] = {
     "language": normalize_language,
 }
 
-#: fields whose values repeat a lot: results are memoised per column call
+#: fields whose values repeat a lot (first and last names too): memoised per column call
 _MEMO_FIELDS: Final = frozenset(
-    {"sex", "date_of_birth", "profile_group_slug", "height", "weight", "language"}
+    {"first_name", "last_name", "sex", "date_of_birth", "profile_group_slug", "height",
+     "weight", "language"}
 )
 _MEMO_LIMIT: Final = 100_000
 

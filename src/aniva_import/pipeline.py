@@ -176,13 +176,13 @@ class FilePipeline:
         if workers == 1 or len(head) < 2:  # one chunk: a pool would only cost start-up time
             for chunk in itertools.chain(head, chunks):
                 yield chunk, judge_chunk(chunk, plan, first_row)
-                first_row += len(chunk.frame)
+                first_row += len(chunk)
             return
         with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as pool:
             pending: deque[tuple[Chunk, Future[ChunkVerdict]]] = deque()
             for chunk in itertools.chain(head, chunks):
                 pending.append((chunk, pool.submit(judge_chunk, chunk, plan, first_row)))
-                first_row += len(chunk.frame)
+                first_row += len(chunk)
                 if len(pending) > workers:
                     done_chunk, future = pending.popleft()
                     yield done_chunk, future.result()
@@ -263,7 +263,7 @@ class FilePipeline:
                 text = rendered.text
                 for row in sorted(twins):
                     i = bisect.bisect_left(rows, row)
-                    cells = chunk.frame.iloc[i, list(plan.kept)].tolist()
+                    cells = [chunk.rows[i][k] for k in plan.kept]
                     again = writer.renderer.render(
                         [_duplicate(row, twins[row], cells)], verdict.first_row + i
                     )
@@ -301,12 +301,12 @@ class FilePipeline:
             Problem(0, "", "interrupted", "The run was interrupted before this row was checked."),
         )
         for chunk in table.chunks(self.settings.chunk_rows):
-            frame = chunk.frame[chunk.frame.index > after]
             rows = [
-                ResultRow(int(row), Status.NOT_SENT, None, note, cells)
-                for row, cells in zip(
-                    frame.index, result_cells(Chunk(frame, []), tuple(kept)), strict=True
+                ResultRow(number, Status.NOT_SENT, None, note, cells)
+                for number, cells in zip(
+                    chunk.numbers, result_cells(chunk, tuple(kept)), strict=True
                 )
+                if number > after
             ]
             for _ in rows:
                 report.add(Status.NOT_SENT, ())
