@@ -37,6 +37,8 @@ class Plan:
     kept: tuple[int, ...] = ()
     #: renders results rows in the worker; None: the writer does it
     renderer: RowRenderer | None = None
+    #: count the date column's slash-date evidence (while the order is being inferred)
+    collect_date_evidence: bool = False
 
     @property
     def infers_date_order(self) -> bool:
@@ -54,16 +56,20 @@ class DateEvidence:
     mdy: int = 0
     ambiguous: int = 0
 
-    def add(self, plan: Plan, chunk: Chunk) -> None:
+    @classmethod
+    def of(cls, plan: Plan, chunk: Chunk) -> DateEvidence:
         from aniva_import.normalize import infer_date_order
 
         cells = chunk.column(plan.columns.positions["date_of_birth"])
         if plan.columns.is_results_file:
             cells = [unescape_formula(c) if isinstance(c, str) else c for c in cells]
         found = infer_date_order(cells)
-        self.dmy += found.dmy_rows
-        self.mdy += found.mdy_rows
-        self.ambiguous += found.ambiguous_rows
+        return cls(found.dmy_rows, found.mdy_rows, found.ambiguous_rows)
+
+    def add(self, other: DateEvidence) -> None:
+        self.dmy += other.dmy
+        self.mdy += other.mdy
+        self.ambiguous += other.ambiguous
 
     @property
     def order(self) -> DateOrder | None:
@@ -92,6 +98,8 @@ class ChunkVerdict:
     rendered: Rendered | None = None
     #: output row number of the chunk's first row (the results file's own numbering)
     first_row: int = 2
+    #: the chunk's slash-date evidence, when the plan asked for it
+    date_evidence: DateEvidence | None = None
 
 
 _VALIDATORS: dict[dt.date, ProfileValidator] = {}
@@ -169,6 +177,7 @@ def judge_chunk(chunk: Chunk, plan: Plan, first_row: int = 2) -> ChunkVerdict:
         problem_counts=problem_counts,
         rendered=rendered,
         first_row=first_row,
+        date_evidence=DateEvidence.of(plan, chunk) if plan.collect_date_evidence else None,
     )
 
 

@@ -347,23 +347,24 @@ class WorkbookTable(Table):
         width = len(self.headers)
         header_row = self.header_row
         first_column = self._first_column
-        buffer: list[list[Cell]] = []
+        buffer: list[list[Any]] = []
         numbers: list[int] = []
         problems: list[Problem] = []
         yielded = False
         for number, raw in enumerate(self._sheet.iter_rows(), start=1):
             if number <= header_row:
                 continue
-            cells = [v if type(v) is str else convert_cell(v) for v in raw]
-            if not _has_content(cells):
+            # blank rows are skipped here; other cells are converted in the worker
+            if not any(v.strip() if type(v) is str else v is not None and v != "" for v in raw):
                 continue
-            if len(cells) != width:
-                cells = fit_row(cells, width, number, first_column, problems)
-            buffer.append(cells)
+            if len(raw) != width:
+                cells = [v if type(v) is str else convert_cell(v) for v in raw]
+                raw = fit_row(cells, width, number, first_column, problems)
+            buffer.append(raw)
             numbers.append(number)
             if len(buffer) >= rows:
-                yield make_chunk(buffer, numbers, width, problems)
+                yield make_chunk(buffer, numbers, width, problems, convert_cell)
                 yielded = True
                 buffer, numbers, problems = [], [], []
         if buffer or not yielded:
-            yield make_chunk(buffer, numbers, width, problems)
+            yield make_chunk(buffer, numbers, width, problems, convert_cell)

@@ -25,11 +25,11 @@ Decisions worth knowing (see also the readers' docstrings):
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import pandas as pd
 
@@ -112,10 +112,20 @@ class Chunk:
     process and turn into columns.
     """
 
-    rows: list[list[Cell]]
+    raw: list[list[Any]]
     numbers: list[int]
     width: int
     problems: list[Problem] = field(default_factory=list)
+    #: turns a raw cell that is not already text into a :data:`Cell` (workbooks); the
+    #: conversion happens where ``rows`` is first used — in a worker, off the reader's path
+    convert: Callable[[Any], Cell] | None = None
+
+    @cached_property
+    def rows(self) -> list[list[Cell]]:
+        convert = self.convert
+        if convert is None:
+            return self.raw
+        return [[v if type(v) is str else convert(v) for v in row] for row in self.raw]
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -229,10 +239,16 @@ def is_blank(cells: Sequence[Cell]) -> bool:
 
 
 def make_chunk(
-    rows: Sequence[Sequence[Cell]], numbers: list[int], width: int, problems: list[Problem]
+    rows: Sequence[Sequence[Any]],
+    numbers: list[int],
+    width: int,
+    problems: list[Problem],
+    convert: Callable[[Any], Cell] | None = None,
 ) -> Chunk:
-    """Build a :class:`Chunk` from equal-width rows and their row numbers."""
-    return Chunk([r if type(r) is list else list(r) for r in rows], numbers, width, problems)
+    """Build a :class:`Chunk` from equal-width rows and their row numbers; with
+    ``convert``, cells other than text are converted when the rows are first used."""
+    raw = [r if type(r) is list else list(r) for r in rows]
+    return Chunk(raw, numbers, width, problems, convert)
 
 
 def fit_row(

@@ -206,8 +206,8 @@ class FilePipeline:
         if infer:
             first = list(itertools.islice(chunks, 1))
             for chunk in first:
-                evidence.add(plan, chunk)
-            plan = plan.with_date_order(evidence.order)
+                evidence.add(DateEvidence.of(plan, chunk))
+            plan = replace(plan.with_date_order(evidence.order), collect_date_evidence=True)
             chunks = itertools.chain(first, chunks)
         used = plan.conventions.date_order
         writer = open_results_writer(
@@ -218,8 +218,8 @@ class FilePipeline:
         verdicts = self._verdicts(chunks, plan)
         try:
             for number, (chunk, verdict) in enumerate(verdicts):
-                if infer and number:
-                    evidence.add(plan, chunk)
+                if number and verdict.date_evidence is not None:
+                    evidence.add(verdict.date_evidence)
                 twins = duplicates.check(verdict.valid_rows, verdict.keys)
                 self._write_chunk(writer, chunk, verdict, twins, plan, report)
         except KeyboardInterrupt:
