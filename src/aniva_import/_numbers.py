@@ -73,8 +73,10 @@ def _parse(s: str, conv: Conventions, units: tuple[str, ...], wrong_unit: Issue)
     return value
 
 
-def normalize_height(cell: Cell, conv: Conventions) -> float | Issue | None:
-    """Centimetres as a float; a value below 3 that looks like metres is refused."""
+def _measure(
+    cell: Cell, conv: Conventions, units: tuple[str, ...], wrong_unit: Issue
+) -> float | Issue | None:
+    """A number in one unit from a cell: None when empty, else the number or an Issue."""
     if not isinstance(cell, str):
         return NOT_A_NUMBER
     s = cell.strip()
@@ -82,8 +84,13 @@ def normalize_height(cell: Cell, conv: Conventions) -> float | Issue | None:
         return None
     if len(s) > 40:
         return NOT_A_NUMBER
-    v = _parse(s, conv, ("cm",), HEIGHT_WRONG_UNIT)
-    if isinstance(v, Issue):
+    return _parse(s, conv, units, wrong_unit)
+
+
+def normalize_height(cell: Cell, conv: Conventions) -> float | Issue | None:
+    """Centimetres as a float; a value below 3 that looks like metres is refused."""
+    v = _measure(cell, conv, ("cm",), HEIGHT_WRONG_UNIT)
+    if v is None or isinstance(v, Issue):
         return v
     if 0 < v < 3:
         return HEIGHT_IN_METRES
@@ -94,15 +101,8 @@ def normalize_height(cell: Cell, conv: Conventions) -> float | Issue | None:
 
 def normalize_weight(cell: Cell, conv: Conventions) -> float | Issue | None:
     """Kilograms as a float; 0 and values outside the plausible range are refused."""
-    if not isinstance(cell, str):
-        return NOT_A_NUMBER
-    s = cell.strip()
-    if not s:
-        return None
-    if len(s) > 40:
-        return NOT_A_NUMBER
-    v = _parse(s, conv, ("kg",), WEIGHT_WRONG_UNIT)
-    if isinstance(v, Issue):
+    v = _measure(cell, conv, ("kg",), WEIGHT_WRONG_UNIT)
+    if v is None or isinstance(v, Issue):
         return v
     if not _LO_W <= v <= _HI_W:
         return IMPLAUSIBLE_WEIGHT
