@@ -354,8 +354,12 @@ class WorkbookTable(Table):
         for number, raw in enumerate(self._sheet.iter_rows(), start=1):
             if number <= header_row:
                 continue
-            # blank rows are skipped here; other cells are converted in the worker
-            if not any(v.strip() if type(v) is str else v is not None and v != "" for v in raw):
+            # blank rows are skipped here; other cells are converted in the worker.
+            # Most rows start with a filled cell: look at the others only when not.
+            first = raw[0] if raw else None
+            if not (first.strip() if type(first) is str else first is not None) and not any(
+                v.strip() if type(v) is str else v is not None for v in raw
+            ):
                 continue
             if len(raw) != width:
                 cells = [v if type(v) is str else convert_cell(v) for v in raw]
