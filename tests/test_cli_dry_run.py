@@ -299,3 +299,66 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     main(["run", str(source), "--dry-run", "--group", "g"], stdout=io.StringIO(),
          stderr=quiet_err, environ={})
     assert quiet_err.getvalue() == ""
+
+
+def test_a_file_without_a_header_row_never_echoes_its_first_row(
+    cli: Cli, tmp_path: Path
+) -> None:
+    source = tmp_path / "nohdr.csv"
+    source.write_text("Anna,Schmidt,1985-01-02,anna@example.com\nBo,Lee,1990-02-03,b@x.de\n",
+                      encoding="utf-8")
+    summary = tmp_path / "s.json"
+    result = cli("run", str(source), "--dry-run", "--group", "demo-clinic",
+                 "--summary-json", str(summary))
+    assert result.code == 2
+    assert "add one" in result.err
+    for secret in ("Anna", "Schmidt", "1985", "anna@"):
+        assert secret not in result.err
+        assert secret not in summary.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--summary-json", "{input}"], "cannot be the input file"),
+        (["--results", "{tmp}/missing/out.csv"], "does not exist"),
+        (["--results", "{tmp}"], "is a folder"),
+        (["--summary-json", "{tmp}/missing/s.json"], "does not exist"),
+        (["--results", "{tmp}/same.json", "--summary-json", "{tmp}/same.json"], "same file"),
+        (["--results", "{tmp}/out.ods"], "as .csv or .xlsx"),
+    ],
+)
+def test_bad_outputs_are_refused_before_anything_is_written(
+    cli: Cli, berlin: Path, tmp_path: Path, extra: list[str], message: str
+) -> None:
+    before = berlin.read_bytes()
+    argv = [a.replace("{input}", str(berlin)).replace("{tmp}", str(tmp_path)) for a in extra]
+    result = cli("run", str(berlin), "--dry-run", "--group", "acme-clinic-berlin", *argv)
+    assert result.code == 2
+    assert message in result.err
+    assert "internal error" not in result.err
+    assert berlin.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["praxis-berlin.csv"]
+
+
+class _ClosedPipe(io.StringIO):
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError
+
+
+def test_a_closed_pipe_keeps_the_exit_code(berlin: Path) -> None:
+    code = main(["run", str(berlin), "--dry-run", "--group", "acme-clinic-berlin"],
+                stdout=_ClosedPipe(), stderr=io.StringIO(), environ={})
+    assert code == 1  # rows need attention, whether or not anyone read the summary
+
+
+def test_summary_cannot_take_the_default_results_path(cli: Cli, berlin: Path) -> None:
+    target = berlin.with_name("praxis-berlin.results.csv")
+    result = cli("run", str(berlin), "--dry-run", "--group", "acme-clinic-berlin",
+                 "--summary-json", str(target))
+    assert result.code == 2
+    assert "same file" in result.err
+    assert not target.exists()

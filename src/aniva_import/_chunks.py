@@ -39,6 +39,8 @@ class Plan:
     renderer: RowRenderer | None = None
     #: count the date column's slash-date evidence (while the order is being inferred)
     collect_date_evidence: bool = False
+    #: the input is one of our CSV results files: undo its formula escaping
+    unescape_cells: bool = False
 
     @property
     def infers_date_order(self) -> bool:
@@ -61,7 +63,7 @@ class DateEvidence:
         from aniva_import.normalize import infer_date_order
 
         cells = chunk.column(plan.columns.positions["date_of_birth"])
-        if plan.columns.is_results_file:
+        if plan.unescape_cells:
             cells = [unescape_formula(c) if isinstance(c, str) else c for c in cells]
         found = infer_date_order(cells)
         return cls(found.dmy_rows, found.mdy_rows, found.ambiguous_rows)
@@ -135,7 +137,7 @@ def judge_chunk(chunk: Chunk, plan: Plan, first_row: int = 2) -> ChunkVerdict:
     names = {f: columns.column_name(f) for f in API_FIELDS}
     for field_name, position in columns.positions.items():
         cells = chunk.column(position)
-        if columns.is_results_file:
+        if plan.unescape_cells:
             cells = [unescape_formula(c) if isinstance(c, str) else c for c in cells]
         column_values, issues = normalize_column(field_name, cells, plan.conventions)
         for index, issue in issues:

@@ -178,8 +178,21 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     finally:
         if bar is not None:
             bar.close()
-    print(render_summary(report), file=console.stdout)
+    try:
+        print(render_summary(report), file=console.stdout)
+        console.stdout.flush()
+    except BrokenPipeError:  # `aniva-import run … | head`: the reader went away early
+        _silence_broken_stdout(console)
     return report.exit_code
+
+
+def _silence_broken_stdout(console: Console) -> None:
+    """After a broken pipe, point stdout at /dev/null so that Python's final flush
+    does not complain on stderr."""
+    if console.stdout is sys.stdout:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _cmd_nightly(args: argparse.Namespace, console: Console) -> int:
@@ -214,8 +227,9 @@ def main(
     except AnivaImportError as error:
         console.error(str(error))
         return error.exit_code
-    except BrokenPipeError:  # e.g. `aniva-import run … | head`: the reader went away
-        return 0
+    except BrokenPipeError:  # the reader of our output went away: nothing more to say
+        _silence_broken_stdout(console)
+        return 2
     except Exception as error:  # a bug: say so without a traceback (it could hold patient data)
         if console.environ.get("ANIVA_IMPORT_DEBUG"):
             raise

@@ -64,3 +64,7 @@ class Interrupted(AnivaImportError):
     """The user interrupted the run (Ctrl-C); exit 130."""
 
     exit_code = 130
+
+
+class OutputError(InputError):
+    """The results or summary file cannot be written (exit 2: nothing usable was done)."""

@@ -260,10 +260,11 @@ def map_columns(
     for field_name, wanted in explicit.items():
         position = by_header.get(header_key(wanted))
         if position is None:
-            found = ", ".join(repr(h) for h in headers if h) or "none"
+            recognised = any(_match_builtin(h, aliases) for h in headers if h.strip())
             raise MappingError(
                 f"{mapping.path if mapping else 'The mapping'}: column {wanted!r} for "
-                f"{FIELD_LABELS[field_name]} is not in {source}. Headers found: {found}."
+                f"{FIELD_LABELS[field_name]} is not in {source}. "
+                f"{describe_headers(headers, recognised=recognised)}"
             )
         positions[field_name] = position
     claimed = set(positions.values())
@@ -315,12 +316,23 @@ def require_columns(columns: ColumnMap, *, default_group: str | None, source: st
     if not missing:
         return
     labels = ", ".join(FIELD_LABELS[f] for f in missing)
-    found = ", ".join(repr(h) for h in columns.headers if h.strip()) or "none"
+    found = describe_headers(columns.headers, recognised=bool(columns.positions))
     hint = (
         " Pass --group SLUG (or set group in a --mapping file) for files without a group column."
         if "profile_group_slug" in missing
         else " Rename the header or name it in a --mapping file."
     )
-    raise MappingError(
-        f"{source} has no column for: {labels}. Headers found: {found}.{hint}"
-    )
+    raise MappingError(f"{source} has no column for: {labels}. {found}{hint}")
+
+
+def describe_headers(headers: tuple[str, ...], *, recognised: bool) -> str:
+    """The headers found, for an error message — but only when the first row really is
+    a header row (some header was recognised): in a file without one, the "headers"
+    are a patient's data, which never goes to the terminal."""
+    if not recognised:
+        return (
+            f"None of the {len(headers)} headers in the first row is a known column name; "
+            "if the file has no header row, add one (e.g. Vorname, Nachname, Geburtsdatum)."
+        )
+    found = ", ".join(repr(h) for h in headers if h.strip()) or "none"
+    return f"Headers found: {found}."

@@ -10,10 +10,12 @@ duplicates (which needs file order) and writes the results file in order.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import itertools
 import os
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,7 +30,13 @@ from aniva_import._chunks import (
     judge_chunk,
     result_cells,
 )
-from aniva_import.errors import ConfigError, InputError, Interrupted
+from aniva_import.errors import (
+    AnivaImportError,
+    ConfigError,
+    InputError,
+    Interrupted,
+    OutputError,
+)
 from aniva_import.load import Cell, Chunk
 from aniva_import.mapping import (
     DateOrder,
@@ -57,6 +65,25 @@ Progress = Callable[[int], None]
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _os_message(error: OSError) -> str:
+    where = f" {error.filename}" if error.filename else ""
+    return f"Cannot write{where}: {error.strerror or error}."
+
+
+@contextlib.contextmanager
+def _no_second_interrupt() -> Iterator[None]:
+    """Ignore Ctrl-C for the moment it takes to finish the results file after the first
+    one (only the main thread can change signal handling; elsewhere this does nothing)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _ignore_sigint() -> None:
@@ -110,7 +137,12 @@ class FilePipeline:
         # The slash-date order (when the mapping does not set it) is found while the
         # rows are checked: see run().  Sending must instead add up DateEvidence over
         # the whole column first, so that no row is sent on a guessed order.
-        return Plan(columns=columns, conventions=conventions, default_group=group)
+        return Plan(
+            columns=columns,
+            conventions=conventions,
+            default_group=group,
+            unescape_cells=columns.is_results_file and table.info.kind == "csv",
+        )
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -121,12 +153,25 @@ class FilePipeline:
             input=settings.input, mode="dry_run" if settings.dry_run else "import",
             started_at=started,
         )
+        # A summary path that is itself wrong gets no summary (it might be the input).
+        summary = settings.summary_json
+        self._check_outputs(None, summary)
+        if summary is not None:
+            results_candidates = (
+                [settings.results] if settings.results
+                else [default_results_path(settings.input, kind) for kind in ("csv", "xlsx")]
+            )
+            if summary.resolve() in {p.resolve() for p in results_candidates}:
+                raise ConfigError(
+                    "The results file and the summary file cannot be the same file."
+                )
         try:
             if not settings.dry_run:
                 raise ConfigError(
                     "This version can only check files: sending to the API is not available "
                     "yet. Run again with --dry-run."
                 )
+            self._check_outputs(settings.results, None)
             mapping = self._mapping()
             table = self._open(mapping)
             report.input_format = table.info.kind
@@ -136,8 +181,7 @@ class FilePipeline:
             plan = self._plan(table, mapping, started.date())
             report.unknown_columns = plan.columns.unknown
             results = settings.results or default_results_path(settings.input, table.info.kind)
-            if results.resolve() == settings.input.resolve():
-                raise ConfigError("The results file cannot be the input file itself.")
+            self._check_outputs(results, settings.summary_json)
             report.results = results
             if plan.infers_date_order:
                 # Dry run: guess the slash-date order from the first chunk and count the
@@ -149,23 +193,55 @@ class FilePipeline:
                     self._process(table, plan.with_date_order(evidence.order), results, report)
             else:
                 self._process(table, plan, results, report)
+        except OSError as error:  # the disk, not the data: say which file and why
+            failure = OutputError(_os_message(error))
+            self._fail(report, failure)
+            raise failure from None
         except InputError as error:
-            report.outcome, report.error, report.exit_code = "not_started", str(error), 2
-            report.results = None
-            self._finish(report)
+            self._fail(report, error)
             raise
-        except Interrupted:
+        except (Interrupted, KeyboardInterrupt):
             report.outcome, report.exit_code = "interrupted", 130
-            self._finish(report)
-            raise
+            self._finish(report, quietly=True)
+            raise Interrupted("Interrupted: the results file lists what was done.") from None
         report.finish_exit_code()
         self._finish(report)
         return report
 
-    def _finish(self, report: RunReport) -> None:
+    def _fail(self, report: RunReport, error: AnivaImportError) -> None:
+        report.outcome, report.error, report.exit_code = "not_started", str(error), 2
+        report.results = None
+        self._finish(report, quietly=True)
+
+    def _check_outputs(self, results: Path | None, summary: Path | None) -> None:
+        """Refuse, before any work, outputs that would overwrite the input or each other,
+        or that live in a folder that does not exist."""
+        source = self.settings.input.resolve()
+        named = {"results file": results, "summary file (--summary-json)": summary}
+        for what, path in named.items():
+            if path is None:
+                continue
+            if path.resolve() == source:
+                raise ConfigError(f"The {what} cannot be the input file itself.")
+            if not path.parent.is_dir():
+                raise ConfigError(f"The folder for the {what} does not exist: {path.parent}")
+            if path.is_dir():
+                raise ConfigError(f"The {what} {path} is a folder, not a file.")
+
+    def _finish(self, report: RunReport, *, quietly: bool = False) -> None:
+        """Write the summary.  ``quietly``: the run already failed; a summary that cannot
+        be written must not hide why."""
         report.finished_at = self.clock()
-        if self.settings.summary_json:
+        if not self.settings.summary_json:
+            return
+        try:
             write_summary_json(report, self.settings.summary_json)
+        except OSError as error:
+            if not quietly:
+                raise OutputError(
+                    f"The results are written, but the summary could not be: "
+                    f"{_os_message(error)}"
+                ) from None
 
     def _verdicts(
         self, chunks: Iterator[Chunk], plan: Plan
@@ -202,34 +278,38 @@ class FilePipeline:
         headers = [table.headers[i] for i in kept]
         positions = {f: kept.index(p) for f, p in columns.positions.items()}
         evidence = DateEvidence()
-        chunks = iter(table.chunks(self.settings.chunk_rows))
-        if infer:
-            first = list(itertools.islice(chunks, 1))
-            for chunk in first:
-                evidence.add(DateEvidence.of(plan, chunk))
-            plan = replace(plan.with_date_order(evidence.order), collect_date_evidence=True)
-            chunks = itertools.chain(first, chunks)
         used = plan.conventions.date_order
         writer = open_results_writer(
             results, headers, delimiter=table.info.delimiter, field_positions=positions
         )
         plan = replace(plan, kept=tuple(kept), renderer=writer.renderer)
         duplicates = DuplicateFinder()
-        verdicts = self._verdicts(chunks, plan)
+        verdicts = None
         try:
+            chunks = iter(table.chunks(self.settings.chunk_rows))
+            if infer:
+                first = list(itertools.islice(chunks, 1))
+                for chunk in first:
+                    evidence.add(DateEvidence.of(plan, chunk))
+                used = evidence.order
+                plan = replace(plan.with_date_order(used), collect_date_evidence=True)
+                chunks = itertools.chain(first, chunks)
+            verdicts = self._verdicts(chunks, plan)
             for number, (chunk, verdict) in enumerate(verdicts):
                 if number and verdict.date_evidence is not None:
                     evidence.add(verdict.date_evidence)
                 twins = duplicates.check(verdict.valid_rows, verdict.keys)
                 self._write_chunk(writer, chunk, verdict, twins, plan, report)
         except KeyboardInterrupt:
-            verdicts.close()
-            try:
-                self._write_not_sent(writer, table, report, kept, after=report.last_row)
-            except BaseException:
-                writer.discard()
-                raise
-            writer.commit()
+            if verdicts is not None:
+                verdicts.close()
+            with _no_second_interrupt():  # finishing the results file takes a moment
+                try:
+                    self._write_not_sent(writer, table, report, kept, after=report.last_row)
+                except BaseException:
+                    writer.discard()
+                    raise
+                writer.commit()
             raise Interrupted("Interrupted: the results file lists what was done.") from None
         except BaseException:
             writer.discard()
@@ -249,12 +329,6 @@ class FilePipeline:
         plan: Plan,
         report: RunReport,
     ) -> None:
-        report.counts.update(verdict.status_counts)
-        report.problem_counts.update(verdict.problem_counts)
-        if twins:  # judged valid in the worker, but they repeat an earlier row
-            report.counts[Status.VALID] -= len(twins)
-            report.counts[Status.DUPLICATE] += len(twins)
-            report.problem_counts[("", "", "duplicate_row")] += len(twins)
         rows = verdict.rows
         rendered = verdict.rendered
         if rendered is not None:
@@ -284,7 +358,15 @@ class FilePipeline:
                 else:
                     out.append(ResultRow(row, Status.VALID, None, empty, cells))
             writer.write(out)
+        # only now that the rows are written do they count (an interrupt in between
+        # lists them as not_sent, never twice)
         report.last_row = rows[-1] if rows else report.last_row
+        report.counts.update(verdict.status_counts)
+        report.problem_counts.update(verdict.problem_counts)
+        if twins:  # judged valid in the worker, but they repeat an earlier row
+            report.counts[Status.VALID] -= len(twins)
+            report.counts[Status.DUPLICATE] += len(twins)
+            report.problem_counts[("", "", "duplicate_row")] += len(twins)
         if self.progress:
             self.progress(len(rows))
 

@@ -20,6 +20,7 @@ import io
 import json
 import os
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,9 +43,17 @@ def escape_formula(text: str) -> str:
     >>> escape_formula("=HYPERLINK(\\"http://x\\")"), escape_formula("+49 30 1234567")
     ('\\'=HYPERLINK("http://x")', '+49 30 1234567')
     """
-    if text.startswith(_DANGEROUS_START) and not _PLAIN_NUMBER.fullmatch(text):
+    if (text.startswith(_DANGEROUS_START) and not _PLAIN_NUMBER.fullmatch(text)) or _escaped(
+        text
+    ):
         return "'" + text
     return text
+
+
+def _escaped(text: str) -> bool:
+    """Whether ``text`` reads as an escaped cell: ``'`` then a formula start or ``'``.
+    Such text is escaped once more, so that unescaping gives it back exactly."""
+    return len(text) > 1 and text[0] == "'" and (text[1] == "'" or text[1] in _DANGEROUS_START)
 
 
 _DANGER = frozenset(_DANGEROUS_START)
@@ -55,27 +64,22 @@ def _csv_cell(cell: Cell) -> str:
 
 
 def unescape_formula(text: str) -> str:
-    """Undo :func:`escape_formula` when a results file is read back in."""
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(_DANGEROUS_START):
-        return text[1:]
-    return text
+    """Undo :func:`escape_formula` when a CSV results file is read back in
+    (``unescape_formula(escape_formula(t)) == t`` for every text)."""
+    return text[1:] if _escaped(text) else text
 
 
-def create_private(path: Path) -> int:
-    """Create ``path`` new and owner-only (0600), whatever the umask; return the fd."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def create_private_beside(target: Path) -> tuple[int, Path]:
+    """A new, uniquely named, owner-only (0600) temporary file in ``target``'s folder,
+    to be renamed onto ``target`` when complete; returns its fd and path."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     os.fchmod(fd, 0o600)
-    return fd
-
-
-def _temp_beside(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{os.getpid()}.partial")
+    return fd, Path(name)
 
 
 def write_private_text(path: Path, text: str) -> None:
     """Write a small text file atomically and owner-only."""
-    temp = _temp_beside(path)
-    fd = create_private(temp)
+    fd, temp = create_private_beside(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -174,10 +178,13 @@ class CsvResultsWriter:
     def __init__(self, path: Path, headers: Sequence[str], *, delimiter: str = ",") -> None:
         self.path = path
         self.renderer = CsvRenderer(delimiter)
-        self._temp = _temp_beside(path)
-        fd = create_private(self._temp)
+        fd, self._temp = create_private_beside(path)
         self._handle = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
-        self._handle.write(self.renderer.header(headers))
+        try:
+            self._handle.write(self.renderer.header(headers))
+        except BaseException:
+            self.discard()
+            raise
 
     def write(self, rows: Sequence[ResultRow]) -> None:
         self._handle.write(self.renderer.render(rows).text)
@@ -187,8 +194,12 @@ class CsvResultsWriter:
         self._handle.write(rendered.text)
 
     def commit(self) -> None:
-        self._handle.close()
-        self._temp.replace(self.path)
+        try:
+            self._handle.close()
+            self._temp.replace(self.path)
+        except BaseException:
+            self._temp.unlink(missing_ok=True)
+            raise
 
     def discard(self) -> None:
         self._handle.close()
@@ -252,11 +263,29 @@ class XlsxResultsWriter:
 
         self.path = path
         self.renderer = XlsxRenderer(field_positions)
-        self._temp = _temp_beside(path)
-        os.close(create_private(self._temp))
-        self._book = FastXlsxWriter(self._temp, sheet_name="Results")
-        self._book.write_header([*RESULT_HEADERS, *headers])
+        fd, self._temp = create_private_beside(path)
+        os.close(fd)
+        try:
+            self._book = FastXlsxWriter(self._temp, sheet_name="Results")
+            self._book.write_header([*RESULT_HEADERS, *headers])
+        except ValueError:
+            self._close_and_unlink()
+            raise InputError(
+                f"The results cannot be written as Excel ({path.name}): the file has more "
+                "columns or longer headers than Excel allows; write them as CSV instead "
+                "(--results FILE.csv)."
+            ) from None
+        except BaseException:
+            self._close_and_unlink()
+            raise
         self._next = 2
+
+    def _close_and_unlink(self) -> None:
+        try:
+            if hasattr(self, "_book"):
+                self._book.close()
+        finally:
+            self._temp.unlink(missing_ok=True)
 
     def write(self, rows: Sequence[ResultRow]) -> None:
         self.write_rendered(self.renderer.render(rows, self._next), len(rows))
@@ -271,14 +300,15 @@ class XlsxResultsWriter:
         self._next += rows
 
     def commit(self) -> None:
-        self._book.close()
-        self._temp.replace(self.path)
-
-    def discard(self) -> None:
         try:
             self._book.close()
-        finally:
+            self._temp.replace(self.path)
+        except BaseException:
             self._temp.unlink(missing_ok=True)
+            raise
+
+    def discard(self) -> None:
+        self._close_and_unlink()
 
 
 def default_results_path(source: Path, kind: str) -> Path:
@@ -294,10 +324,16 @@ def open_results_writer(
     delimiter: str | None,
     field_positions: dict[str, int],
 ) -> ResultsWriter:
-    """A writer for ``path``'s format (``.xlsx`` → Excel, anything else → CSV)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    """A writer for ``path``'s format: ``.xlsx`` → Excel, ``.csv``/``.txt``/``.tsv`` → CSV."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
         return XlsxResultsWriter(path, headers, field_positions=field_positions)
-    return CsvResultsWriter(path, headers, delimiter=delimiter or ",")
+    if suffix in (".csv", ".txt", ".tsv"):
+        return CsvResultsWriter(path, headers, delimiter=delimiter or ",")
+    raise InputError(
+        f"Results can be written as .csv or .xlsx, not as {suffix or 'a file without extension'}"
+        f" ({path.name})."
+    )
 
 
 # --- the run report -----------------------------------------------------------------------
