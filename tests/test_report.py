@@ -162,3 +162,14 @@ def test_terminal_summary_counts_and_top_problems() -> None:
     assert "3 × Telefon: phone_needs_region" in text
     assert "Columns not imported (kept in the results file): Notiz" in text
     assert "Results: p.results.csv" in text
+
+
+def test_problem_kinds_rank_by_count_then_field_order() -> None:
+    report = RunReport(input=Path("p.csv"), mode="dry_run")
+    report.add(Status.DUPLICATE, (Problem(9, "", "duplicate_row", "m"),))
+    report.add(Status.INVALID, (Problem(3, "Sprache", "unsupported_language", "m", "language"),))
+    report.add(Status.INVALID, (Problem(4, "Vorname", "required", "m", "first_name"),))
+    for row in (5, 6):
+        report.add(Status.INVALID, (Problem(row, "Telefon", "invalid_phone", "m", "phone"),))
+    codes = [code for (_f, _c, code), _n in report.ranked_problems()]
+    assert codes == ["invalid_phone", "required", "unsupported_language", "duplicate_row"]

@@ -361,6 +361,18 @@ class RunReport:
     #: the last row written to the results file so far
     last_row: int = 0
 
+    def ranked_problems(self) -> list[tuple[tuple[str, str, str], int]]:
+        """Problem kinds, most common first; ties in the order of the profile's fields
+        (whole-row problems last), so the same file always reads the same."""
+        from aniva_import.rules import API_FIELDS
+
+        def rank(item: tuple[tuple[str, str, str], int]) -> tuple[int, int, str]:
+            (field_name, _column, code), count = item
+            place = API_FIELDS.index(field_name) if field_name in API_FIELDS else len(API_FIELDS)
+            return (-count, place, code)
+
+        return sorted(self.problem_counts.items(), key=rank)
+
     def reset_rows(self) -> None:
         """Forget every row counted so far (the file is being checked again)."""
         self.counts.clear()
@@ -413,7 +425,7 @@ class RunReport:
             "rows": {"total": self.total, **{s.value: self.counts[s.value] for s in Status}},
             "problems": [
                 {"field": f or None, "column": column, "code": code, "count": count}
-                for (f, column, code), count in self.problem_counts.most_common()
+                for (f, column, code), count in self.ranked_problems()
             ],
             "unknown_columns": list(self.unknown_columns),
         }
@@ -435,7 +447,7 @@ def render_summary(report: RunReport, *, top: int = 8) -> str:
     lines.append(f"  {report.total} {noun}: {', '.join(parts) if parts else 'nothing to do'}")
     if report.problem_counts:
         lines.append("  Most common problems:")
-        for (_field, column, code), count in report.problem_counts.most_common(top):
+        for (_field, column, code), count in report.ranked_problems()[:top]:
             lines.append(f"    {count:>6} × {column or 'whole row'}: {code}")
         hidden = len(report.problem_counts) - top
         if hidden > 0:
