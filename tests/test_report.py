@@ -173,3 +173,18 @@ def test_problem_kinds_rank_by_count_then_field_order() -> None:
         report.add(Status.INVALID, (Problem(row, "Telefon", "invalid_phone", "m", "phone"),))
     codes = [code for (_f, _c, code), _n in report.ranked_problems()]
     assert codes == ["invalid_phone", "required", "unsupported_language", "duplicate_row"]
+
+
+def test_more_rows_than_excel_holds_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aniva_import import _xlsx_writer
+    from aniva_import.errors import InputError
+
+    monkeypatch.setattr(_xlsx_writer, "MAX_ROWS", 3)
+    writer = XlsxResultsWriter(tmp_path / "r.xlsx", ["Vorname"], field_positions={})
+    rows = [ResultRow(n, Status.VALID, None, (), ["x"]) for n in range(2, 6)]
+    with pytest.raises(InputError, match="more rows than an Excel sheet holds"):
+        writer.write(rows)
+    writer.discard()
+    assert list(tmp_path.iterdir()) == []

@@ -294,9 +294,16 @@ class XlsxResultsWriter:
         """Rows rendered (by a worker) from this writer's next row on."""
         from aniva_import._xlsx_writer import RenderedRows
 
-        self._book.append_rendered(
-            RenderedRows(rendered.text, rendered.width, rendered.notes, rendered.notes_at), rows
-        )
+        try:
+            self._book.append_rendered(
+                RenderedRows(rendered.text, rendered.width, rendered.notes, rendered.notes_at),
+                rows,
+            )
+        except ValueError:
+            raise InputError(
+                f"The file has more rows than an Excel sheet holds ({self.path.name}); "
+                "write the results as CSV instead (--results FILE.csv)."
+            ) from None
         self._next += rows
 
     def commit(self) -> None:
