@@ -62,7 +62,10 @@ class DateEvidence:
     def of(cls, plan: Plan, chunk: Chunk) -> DateEvidence:
         from aniva_import.normalize import infer_date_order
 
-        cells = chunk.column(plan.columns.positions["date_of_birth"])
+        # Only text cells can be slash dates, and text cells are never converted: the
+        # raw cells do (so the main process converts nothing for this).
+        position = plan.columns.positions["date_of_birth"]
+        cells = [row[position] for row in chunk.raw]
         if plan.unescape_cells:
             cells = [unescape_formula(c) if isinstance(c, str) else c for c in cells]
         found = infer_date_order(cells)
