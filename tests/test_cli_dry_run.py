@@ -362,3 +362,18 @@ def test_summary_cannot_take_the_default_results_path(cli: Cli, berlin: Path) ->
     assert result.code == 2
     assert "same file" in result.err
     assert not target.exists()
+
+
+def test_a_mappings_sheet_is_ignored_for_csv_but_sheet_option_is_not(
+    cli: Cli, tmp_path: Path
+) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[conventions]\nsheet = "Patienten"\ngroup = "demo-clinic"\n',
+                       encoding="utf-8")
+    source = tmp_path / "s.csv"
+    source.write_text("Vorname,Nachname\nAna,Lee\n", encoding="utf-8")
+    assert cli("run", str(source), "--dry-run", "--mapping", str(mapping)).code == 0
+    explicit = cli("run", str(source), "--dry-run", "--mapping", str(mapping),
+                   "--sheet", "Patienten")
+    assert explicit.code == 2
+    assert "no sheets" in explicit.err

@@ -109,7 +109,11 @@ class FilePipeline:
     def _open(self, mapping: MappingFile | None) -> Table:
         from aniva_import.load import open_table
 
-        sheet = self.settings.sheet or (mapping.sheet if mapping else None)
+        sheet = self.settings.sheet
+        if sheet is None and mapping is not None and mapping.sheet is not None:
+            # a mapping shared by a clinic's CSV and Excel exports: its sheet is for Excel
+            is_text = self.settings.input.suffix.lower() in (".csv", ".txt", ".tsv")
+            sheet = None if is_text else mapping.sheet
         return open_table(self.settings.input, sheet=sheet)
 
     def _plan(self, table: Table, mapping: MappingFile | None, today: dt.date) -> Plan:
