@@ -377,3 +377,9 @@ def test_a_mappings_sheet_is_ignored_for_csv_but_sheet_option_is_not(
                    "--sheet", "Patienten")
     assert explicit.code == 2
     assert "no sheets" in explicit.err
+
+
+def test_an_unknown_phone_region_is_refused_up_front(cli: Cli, berlin: Path) -> None:
+    result = cli("run", str(berlin), "--dry-run", "--group", "g", "--phone-region", "XX")
+    assert result.code == 2
+    assert "'XX'" in result.err

@@ -129,6 +129,14 @@ class FilePipeline:
             )
         require_columns(columns, default_group=group, source=source)
         region = self.settings.phone_region or (mapping.phone_region if mapping else None)
+        if region is not None:
+            import phonenumbers
+
+            if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+                raise ConfigError(
+                    f"The phone region {region!r} is not a country code phone numbers are "
+                    "known for; use a two-letter code such as DE, FI or AT."
+                )
         order = mapping.date_order if mapping else None
         conventions = Conventions(
             today=today,
