@@ -175,3 +175,22 @@ def test_xlsx_results_rendered_in_workers_keep_rows_notes_and_duplicates(
         note = results.cell(sheet_row, 8).comment
         assert note is not None
         assert "implausible_weight" in note.text
+
+
+def test_large_files_start_their_workers_early_with_the_same_results(tmp_path: Path) -> None:
+    from aniva_import import pipeline
+
+    source = tmp_path / "big.csv"
+    write_list(source, 30_000, bad_every=11)
+    assert source.stat().st_size >= pipeline.EARLY_POOL_BYTES
+    outputs = []
+    for workers in (1, 2):
+        results = tmp_path / f"out{workers}.csv"
+        report = import_file(
+            Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
+                     workers=workers, results=results),
+            clock=clock,
+        )
+        outputs.append((results.read_bytes(), dict(report.counts)))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][1]["invalid"] == len(range(0, 30_000, 11))

@@ -209,3 +209,21 @@ def _render(
         for row, cells in zip(rows, result_cells(chunk, plan.kept), strict=True)
     ]
     return plan.renderer.render(results, first_row)
+
+
+def warm_up(today: dt.date, phone_region: str | None) -> None:
+    """Judge one made-up row, so that a fresh worker process has its compiled
+    patterns and schema ready before the first real chunk arrives."""
+    from aniva_import.load import Chunk
+    from aniva_import.normalize import Conventions
+
+    columns = ColumnMap(
+        positions={name: i for i, name in enumerate(API_FIELDS)},
+        headers=API_FIELDS,
+        unknown=(),
+        file_language=None,
+    )
+    plan = Plan(columns, Conventions(today=today, phone_region=phone_region), None)
+    row: list[Cell] = ["Maria", "Schmidt", "2", "22.03.1985", "demo-clinic",
+                       "maria.schmidt@example.com", "030 1234567", "168", "65,5", "de"]
+    judge_chunk(Chunk([row], [2], len(row)), plan)

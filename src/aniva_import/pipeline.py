@@ -29,6 +29,7 @@ from aniva_import._chunks import (
     Plan,
     judge_chunk,
     result_cells,
+    warm_up,
 )
 from aniva_import.errors import (
     AnivaImportError,
@@ -67,6 +68,17 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+#: files at least this large start their worker processes before the file is opened
+EARLY_POOL_BYTES = 1 << 20
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # open_table says what is wrong with it
+
+
 def _os_message(error: OSError) -> str:
     where = f" {error.filename}" if error.filename else ""
     return f"Cannot write{where}: {error.strerror or error}."
@@ -100,6 +112,7 @@ class FilePipeline:
         self.settings = settings
         self.clock = clock
         self.progress = progress
+        self._pool: ProcessPoolExecutor | None = None
 
     # -- set-up: everything that can fail before a single row is judged -------------------
 
@@ -185,6 +198,10 @@ class FilePipeline:
                 )
             self._check_outputs(settings.results, None)
             mapping = self._mapping()
+            if settings.workers > 1 and _file_size(settings.input) >= EARLY_POOL_BYTES:
+                # Start the workers now: they get ready while this process opens the file.
+                region = settings.phone_region or (mapping.phone_region if mapping else None)
+                self._start_pool(region)
             table = self._open(mapping)
             report.input_format = table.info.kind
             report.encoding = table.info.encoding
@@ -216,6 +233,10 @@ class FilePipeline:
             report.outcome, report.exit_code = "interrupted", 130
             self._finish(report, quietly=True)
             raise Interrupted("Interrupted: the results file lists what was done.") from None
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
         report.finish_exit_code()
         self._finish(report)
         return report
@@ -266,17 +287,30 @@ class FilePipeline:
                 yield chunk, judge_chunk(chunk, plan, first_row)
                 first_row += len(chunk)
             return
-        with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as pool:
-            pending: deque[tuple[Chunk, Future[ChunkVerdict]]] = deque()
-            for chunk in itertools.chain(head, chunks):
-                pending.append((chunk, pool.submit(judge_chunk, chunk, plan, first_row)))
-                first_row += len(chunk)
-                if len(pending) > workers:
-                    done_chunk, future = pending.popleft()
-                    yield done_chunk, future.result()
-            while pending:
+        pool = self._pool or self._start_pool(plan.conventions.phone_region)
+        pending: deque[tuple[Chunk, Future[ChunkVerdict]]] = deque()
+        for chunk in itertools.chain(head, chunks):
+            pending.append((chunk, pool.submit(judge_chunk, chunk, plan, first_row)))
+            first_row += len(chunk)
+            if len(pending) > workers:
                 done_chunk, future = pending.popleft()
                 yield done_chunk, future.result()
+        while pending:
+            done_chunk, future = pending.popleft()
+            yield done_chunk, future.result()
+
+    def _start_pool(self, phone_region: str | None) -> ProcessPoolExecutor:
+        """Worker processes, each warming up (compiled patterns, the schema) at once.
+        The stages' modules are imported first, so the workers inherit them."""
+        import aniva_import.normalize
+        import aniva_import.validate  # noqa: F401
+
+        workers = max(1, self.settings.workers)
+        self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+        today = self.clock().date()
+        for _ in range(workers):
+            self._pool.submit(warm_up, today, phone_region)
+        return self._pool
 
     def _process(
         self, table: Table, plan: Plan, results: Path, report: RunReport, *, infer: bool = False
