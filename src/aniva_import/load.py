@@ -174,8 +174,7 @@ class Table:
         if not 0 <= position < len(self.headers):
             raise IndexError(f"column position {position} is outside the table")
         for chunk in self.chunks():
-            column = chunk.frame[position]
-            yield from zip(column.index.tolist(), column.tolist(), strict=True)
+            yield from zip(chunk.numbers, chunk.column(position), strict=True)
 
 
 def open_table(path: Path, *, sheet: str | None = None) -> Table:
