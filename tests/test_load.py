@@ -249,8 +249,10 @@ def test_chunks_are_bounded_repeatable_and_column_values_stream(tmp_path: Path) 
     rows = [["Name", "Tel"]] + [[f"n{i}", f"0{i}"] for i in range(25)]
     text = csv_text(rows, ";").replace("n10;", "\r\nn10;")  # a blank line before n10
     table = open_table(write_text(tmp_path / "c.csv", text, "utf-8"))
+    assert table.rows_at_most is None  # a text file is not read ahead to count rows
     first = list(table.chunks(rows=10))
     assert [len(c.frame) for c in first] == [10, 10, 5]
+    assert first[0].row(3) == ["n3", "03"]
     again = list(table.chunks(rows=10))
     assert all(a.frame.equals(b.frame) for a, b in zip(first, again, strict=True))
     values = list(table.column_values(1))
@@ -418,6 +420,11 @@ def test_workbook_leading_blank_rows_and_offset_columns(tmp_path: Path) -> None:
     table = open_table(path)
     assert table.header_row == 3
     assert table.headers == ("Name", "Tel")
+    assert table.rows_at_most == 3  # rows 4 to 6, the blank row 5 included
+    first = next(iter(table.chunks()))
+    assert first.row(0) == ["Anna", "30123"]  # one row converted on its own ...
+    assert "rows" not in first.__dict__  # ... without converting the whole chunk
+    assert first.row(1) == first.rows[1] == ["Bob", ""]
     numbers, cells, chunks = read_all(table)
     assert numbers == [4, 6]
     assert cells == [["Anna", "30123"], ["Bob", ""]]
@@ -529,4 +536,5 @@ def test_workbook_chunks_repeatable(tmp_path: Path) -> None:
     table = open_table(path)
     assert [len(c.frame) for c in table.chunks(rows=3)] == [3, 3, 1]
     assert [len(c.frame) for c in table.chunks(rows=3)] == [3, 3, 1]
+    assert table.rows_at_most == 7
     assert list(table.column_values(0))[-1] == (8, "6")

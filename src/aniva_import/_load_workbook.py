@@ -341,6 +341,13 @@ class WorkbookTable(Table):
         self._sheet = sheet
         self._first_column = first_column
 
+    @property
+    def rows_at_most(self) -> int:
+        # the sheet's used range from the header row down (blank rows included)
+        start = self._sheet.start
+        first = int(start[0]) if start is not None else 0
+        return max(0, first + int(self._sheet.height) - self.header_row)
+
     def chunks(self, rows: int = 20_000) -> Iterator[Chunk]:
         if rows < 1:
             raise ValueError("rows must be at least 1")

@@ -74,6 +74,13 @@ _KIND_BY_EXTENSION: dict[str, Kind] = {
     ".ods": "ods",
 }
 
+
+
+def is_workbook(path: Path) -> bool:
+    """Whether ``path`` is opened as a workbook (by its extension, as open_table does)."""
+    return _KIND_BY_EXTENSION.get(path.suffix.lower(), "csv") != "csv"
+
+
 EXTRA_CELLS_CODE = "extra_cells"
 EXTRA_CELLS_MESSAGE = (
     "this row has more cells than the header row; the extra cells would be lost, "
@@ -130,6 +137,13 @@ class Chunk:
     def __len__(self) -> int:
         return len(self.numbers)
 
+    def row(self, index: int) -> list[Cell]:
+        """One row's cells (converted on its own: the rest of the chunk stays raw)."""
+        if "rows" in self.__dict__ or self.convert is None:
+            return self.rows[index]
+        convert = self.convert
+        return [v if type(v) is str else convert(v) for v in self.raw[index]]
+
     def column(self, position: int) -> list[Cell]:
         """Every row's cell in one column."""
         return [row[position] for row in self.rows]
@@ -161,6 +175,12 @@ class Table:
             f"{type(self).__name__}(info={self.info!r}, columns={len(self.headers)}, "
             f"header_row={self.header_row})"
         )
+
+    @property
+    def rows_at_most(self) -> int | None:
+        """An upper bound of the data rows when it is known without reading them
+        (a workbook's sheet is already in memory); None for a text file."""
+        return None
 
     def chunks(self, rows: int = 20_000) -> Iterator[Chunk]:
         """Stream the data rows, at most ``rows`` per chunk.
