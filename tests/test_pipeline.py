@@ -194,3 +194,105 @@ def test_large_files_start_their_workers_early_with_the_same_results(tmp_path: P
         outputs.append((results.read_bytes(), dict(report.counts)))
     assert outputs[0] == outputs[1]
     assert outputs[0][1]["invalid"] == len(range(0, 30_000, 11))
+
+
+def _write_book(path: Path, rows: int) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Vorname", "Nachname", "Geburtsdatum", "Gewicht"])
+    for i in range(rows):
+        sheet.append([f"Vor{i}", f"Nach{i}", dt.date(1980, 1, 1 + i % 28),
+                      "0" if i % 13 == 0 else 70.5])
+    book.save(path)
+
+
+def _sheet_values(path: Path) -> list[tuple[object, ...]]:
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(path, read_only=True).active
+    assert sheet is not None
+    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_workbooks_are_opened_while_the_stages_warm_up_and_fork_no_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workbook is parsed in a thread while the main thread warms up; the workers
+    start only after that thread ended, and the collector is not left frozen."""
+    import gc
+    import threading
+
+    from aniva_import import pipeline
+
+    monkeypatch.setattr(pipeline, "EARLY_POOL_BYTES", 0)  # this small book starts workers early
+    threads_at_fork: list[int] = []
+    start_pool = pipeline.FilePipeline._start_pool
+
+    def watched(self: pipeline.FilePipeline, *args: object, **kwargs: object) -> object:
+        threads_at_fork.append(threading.active_count())
+        return start_pool(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline.FilePipeline, "_start_pool", watched)
+    source = tmp_path / "list.xlsx"
+    _write_book(source, 200)
+    values = []
+    for workers in (1, 2):
+        results = tmp_path / f"out{workers}.xlsx"
+        report = import_file(
+            Settings(input=source, dry_run=True, group="g", chunk_rows=40, workers=workers,
+                     results=results),
+            clock=clock,
+        )
+        assert report.counts["invalid"] == len(range(0, 200, 13))
+        values.append(_sheet_values(results))
+    assert values[0] == values[1]
+    assert threads_at_fork == [1]  # only the two-worker run forks, from a lone thread
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_damaged_workbook_opened_in_the_thread_is_refused_with_its_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aniva_import import pipeline
+    from aniva_import.errors import InputError
+
+    monkeypatch.setattr(pipeline, "EARLY_POOL_BYTES", 0)
+    source = tmp_path / "list.xlsx"
+    source.write_bytes(b"PK\x03\x04 this is not really a zip")
+    with pytest.raises(InputError, match=r"list\.xlsx is not a valid Excel file"):
+        import_file(Settings(input=source, dry_run=True, group="g", workers=2), clock=clock)
+    assert not (tmp_path / "list.results.xlsx").exists()
+
+
+class _Sized:
+    def __init__(self, rows: int | None) -> None:
+        self.rows_at_most = rows
+
+
+@pytest.mark.parametrize(
+    ("rows", "workers", "expected"),
+    [
+        (None, 2, 10_000),  # a text file: its length is not known in advance
+        (50_000, 1, 10_000),
+        (8_000, 2, 10_000),  # one chunk: nothing to balance
+        (50_000, 2, 8_334),  # 6 chunks, 3 for each worker (10,000 would leave 5)
+        (40_000, 2, 10_000),  # already even
+        (10_001, 2, 5_001),
+        (1_000_000, 2, 10_000),
+    ],
+)
+def test_workbook_chunks_divide_evenly_between_the_workers(
+    rows: int | None, workers: int, expected: int
+) -> None:
+    from aniva_import.pipeline import FilePipeline
+
+    settings = Settings(input=Path("x.xlsx"), dry_run=True, workers=workers, chunk_rows=10_000)
+    size = FilePipeline(settings)._chunk_rows(_Sized(rows))  # type: ignore[arg-type]
+    assert size == expected
+    if rows is not None and rows > 10_000 and workers == 2:
+        assert size <= 10_000
+        assert (-(-rows // size)) % workers == 0

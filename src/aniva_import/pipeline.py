@@ -12,9 +12,12 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime as dt
+import gc
 import itertools
+import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -38,7 +41,7 @@ from aniva_import.errors import (
     Interrupted,
     OutputError,
 )
-from aniva_import.load import Cell, Chunk
+from aniva_import.load import Cell, Chunk, is_workbook
 from aniva_import.mapping import (
     DateOrder,
     MappingFile,
@@ -125,8 +128,7 @@ class FilePipeline:
         sheet = self.settings.sheet
         if sheet is None and mapping is not None and mapping.sheet is not None:
             # a mapping shared by a clinic's CSV and Excel exports: its sheet is for Excel
-            is_text = self.settings.input.suffix.lower() in (".csv", ".txt", ".tsv")
-            sheet = None if is_text else mapping.sheet
+            sheet = mapping.sheet if is_workbook(self.settings.input) else None
         return open_table(self.settings.input, sheet=sheet)
 
     def _plan(self, table: Table, mapping: MappingFile | None, today: dt.date) -> Plan:
@@ -198,11 +200,14 @@ class FilePipeline:
                 )
             self._check_outputs(settings.results, None)
             mapping = self._mapping()
-            if settings.workers > 1 and _file_size(settings.input) >= EARLY_POOL_BYTES:
-                # Start the workers now: they get ready while this process opens the file.
-                region = settings.phone_region or (mapping.phone_region if mapping else None)
-                self._start_pool(region)
-            table = self._open(mapping)
+            region = settings.phone_region or (mapping.phone_region if mapping else None)
+            early = settings.workers > 1 and _file_size(settings.input) >= EARLY_POOL_BYTES
+            if is_workbook(settings.input):
+                table = self._open_while_warming(mapping, region, start_pool=early)
+            else:
+                if early:  # the workers get ready while this process opens the file
+                    self._start_pool(region)
+                table = self._open(mapping)
             report.input_format = table.info.kind
             report.encoding = table.info.encoding
             report.delimiter = table.info.delimiter
@@ -299,17 +304,74 @@ class FilePipeline:
             done_chunk, future = pending.popleft()
             yield done_chunk, future.result()
 
-    def _start_pool(self, phone_region: str | None) -> ProcessPoolExecutor:
-        """Worker processes, each warming up (compiled patterns, the schema) at once.
-        The stages' modules are imported first, so the workers inherit them."""
+    def _open_while_warming(
+        self, mapping: MappingFile | None, phone_region: str | None, *, start_pool: bool
+    ) -> Table:
+        """Open a workbook in a thread while this thread imports and warms up the stages.
+
+        calamine parses a sheet without holding the GIL, so the two overlap.  The
+        workers start afterwards (so no other thread runs when they fork) and inherit
+        the warmed-up stages: they need no warm-up of their own.
+        """
+        opened: list[Table] = []
+        failed: list[BaseException] = []
+
+        def open_it() -> None:
+            try:
+                opened.append(self._open(mapping))
+            except BaseException as error:  # noqa: BLE001 - re-raised in this thread
+                failed.append(error)
+
+        thread = threading.Thread(target=open_it, name="aniva-import-open", daemon=True)
+        thread.start()
+        try:
+            warm_up(self.clock().date(), _known_region(phone_region))
+        finally:
+            thread.join()
+        if failed:
+            raise failed[0]
+        if start_pool:
+            self._start_pool(phone_region, warm=False)
+        return opened[0]
+
+    def _chunk_rows(self, table: Table) -> int:
+        """Rows per chunk: ``settings.chunk_rows``, or fewer when the row count is known
+        (a workbook), so that the chunks divide evenly between the workers and none
+        sits idle while another finishes a last chunk alone."""
+        limit, workers = self.settings.chunk_rows, self.settings.workers
+        total = table.rows_at_most
+        if total is None or workers < 2 or total <= limit:
+            return limit
+        chunks = -(-total // limit)
+        chunks += -chunks % workers  # a multiple of the workers
+        return -(-total // chunks)
+
+    def _start_pool(self, phone_region: str | None, *, warm: bool = True) -> ProcessPoolExecutor:
+        """Worker processes, each warming up (compiled patterns, the schema) at once
+        unless this process already did.  The stages' modules are imported first, so
+        the workers inherit them."""
         import aniva_import.normalize
         import aniva_import.validate  # noqa: F401
 
         workers = max(1, self.settings.workers)
-        self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+        # Forked workers share this process's memory until either side writes to it;
+        # freezing the collector keeps both sides' collections from touching (and so
+        # copying) every inherited object.  (3.14 defaults to forkserver: ask for fork.)
+        context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
         today = self.clock().date()
-        for _ in range(workers):
-            self._pool.submit(warm_up, today, phone_region)
+        region = _known_region(phone_region)
+        gc.freeze()
+        try:
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=_ignore_sigint
+            )
+            for _ in range(workers):  # the first submit starts the processes
+                if warm:
+                    self._pool.submit(warm_up, today, region)
+                else:
+                    self._pool.submit(int)
+        finally:
+            gc.unfreeze()
         return self._pool
 
     def _process(
@@ -332,7 +394,7 @@ class FilePipeline:
         duplicates = DuplicateFinder()
         verdicts = None
         try:
-            chunks = iter(table.chunks(self.settings.chunk_rows))
+            chunks = iter(table.chunks(self._chunk_rows(table)))
             if infer:
                 first = list(itertools.islice(chunks, 1))
                 for chunk in first:
@@ -383,7 +445,8 @@ class FilePipeline:
                 text = rendered.text
                 for row in sorted(twins):
                     i = bisect.bisect_left(rows, row)
-                    cells = [chunk.rows[i][k] for k in plan.kept]
+                    row_cells = chunk.row(i)
+                    cells = [row_cells[k] for k in plan.kept]
                     again = writer.renderer.render(
                         [_duplicate(row, twins[row], cells)], verdict.first_row + i
                     )
@@ -439,6 +502,16 @@ class FilePipeline:
             for _ in rows:
                 report.add(Status.NOT_SENT, ())
             writer.write(rows)
+
+
+def _known_region(region: str | None) -> str | None:
+    """The phone region to warm up for: upper case, and only one phonenumbers knows
+    (an unknown one is refused later, by _plan)."""
+    if region is None:
+        return None
+    import phonenumbers
+
+    return region.upper() if region.upper() in phonenumbers.SUPPORTED_REGIONS else None
 
 
 def _duplicate(row: int, first: int, cells: Sequence[Cell]) -> ResultRow:
