@@ -383,3 +383,20 @@ def test_an_unknown_phone_region_is_refused_up_front(cli: Cli, berlin: Path) -> 
     result = cli("run", str(berlin), "--dry-run", "--group", "g", "--phone-region", "XX")
     assert result.code == 2
     assert "'XX'" in result.err
+
+
+def test_a_cell_too_long_for_excel_names_its_row_and_suggests_csv(
+    cli: Cli, tmp_path: Path
+) -> None:
+    source = tmp_path / "list.csv"
+    lines = ["First name,Last name,DOB,Note"] + [
+        f"A{i},B{i},1980-01-0{1 + i % 9},{'x' * 40_000 if i == 3 else 'ok'}" for i in range(6)
+    ]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("run", str(source), "--dry-run", "--group", "g",
+                 "--results", str(tmp_path / "out.xlsx"))
+    assert result.code == 2
+    assert "Row 5 has a cell longer than Excel's 32,767 characters" in result.err
+    assert "--results FILE.csv" in result.err
+    assert not (tmp_path / "out.xlsx").exists()
+    assert list(tmp_path.iterdir()) == [source]  # no temporary file left behind

@@ -414,3 +414,45 @@ def test_any_text_reads_back_unchanged(texts: list[str]) -> None:
         for text, got in zip(texts, row, strict=True):
             if not any(c in text for c in CALAMINE_KEEPS_ESCAPED):
                 assert got == text
+
+
+CELL = st.one_of(
+    TEXT,
+    st.just(""),
+    st.none(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.dates(),
+    st.datetimes(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=1_000_000),
+    st.lists(st.lists(CELL, max_size=6), max_size=6),
+    st.dictionaries(
+        st.integers(min_value=0, max_value=5),
+        st.dictionaries(st.integers(min_value=0, max_value=7), TEXT, min_size=1, max_size=2),
+    ),
+)
+def test_render_rows_is_render_row_for_each_row(
+    first: int, rows: list[list[CellValue]], flagged: dict[int, dict[int, str]]
+) -> None:
+    """The batch renderer (the workers' fast path) writes exactly what the one-row
+    renderer writes, and says where each row ends."""
+    flagged = {i: f for i, f in flagged.items() if i < len(rows)}
+    joined, ends = _xlsx_writer.render_rows(first, rows, flagged)
+    singles = [_xlsx_writer.render_row(first + i, r, flagged.get(i)) for i, r in enumerate(rows)]
+    assert joined == _xlsx_writer.RenderedRows.join(singles)
+    assert [joined.xml[: end] for end in ends] == [
+        "".join(s.xml for s in singles[: i + 1]) for i in range(len(rows))
+    ]
+
+
+def test_render_rows_refuses_what_render_row_refuses() -> None:
+    with pytest.raises(ValueError, match="32767"):
+        _xlsx_writer.render_rows(2, [["ok"], ["x" * 40_000]])
+    with pytest.raises(ValueError):
+        _xlsx_writer.render_rows(2, [[math.nan]])

@@ -166,12 +166,12 @@ def _verify_sizes(path: Path, kind: Kind, infos: list[zipfile.ZipInfo]) -> None:
             inflater = zlib.decompressobj(-zlib.MAX_WBITS)
             produced = 0
             while remaining > 0 and not inflater.eof:
-                data = f.read(min(remaining, 1 << 20))
+                data = f.read(min(remaining, 1 << 22))
                 if not data:
                     raise _damaged(path, kind)
                 remaining -= len(data)
                 while data and not inflater.eof:
-                    produced += len(inflater.decompress(data, 1 << 22))
+                    produced += len(inflater.decompress(data, 1 << 24))
                     data = inflater.unconsumed_tail
                     if produced > info.file_size + (1 << 16):  # the header lied
                         lie = produced - info.file_size

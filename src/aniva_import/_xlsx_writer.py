@@ -234,6 +234,73 @@ def render_row(
     )
 
 
+def render_rows(
+    first: int,
+    rows: Sequence[Sequence[CellValue]],
+    flagged: Mapping[int, Mapping[int, str]] | None = None,
+) -> tuple[RenderedRows, list[int]]:
+    """Sheet rows ``first``, ``first + 1``, ... at once: exactly the XML that
+    :func:`render_row` gives for each, joined, and the offset in it where each row
+    ends.  ``flagged`` maps an index into ``rows`` to that row's flagged cells.
+
+    Rows without flagged cells (nearly all of them) take a loop with no per-row
+    objects and the common cells (plain text, whole numbers, dates) inline."""
+    flagged = flagged or {}
+    letters = _letters(max((len(r) for r in rows), default=0))
+    search, long_text = _MAYBE_ESCAPE.search, MAX_TEXT // 2
+    date, epoch = dt.date, _EPOCH
+    xml: list[str] = []
+    ends: list[int] = []
+    notes: list[str] = []
+    notes_at: list[int] = []
+    end = width = 0
+    for index, cells in enumerate(rows):
+        number = first + index
+        flags = flagged.get(index)
+        if flags:
+            part = render_row(number, cells, flags)
+            text = part.xml
+            notes.append(part.notes)
+            notes_at.extend(part.notes_at)
+            width = max(width, part.width)
+        else:
+            row = str(number)
+            out = [f'<row r="{row}">']
+            append = out.append
+            for col, value in enumerate(cells):
+                kind = type(value)
+                if kind is str:
+                    if not value:
+                        continue
+                    if search(value) or len(value) > long_text:  # type: ignore[arg-type]
+                        append(_text_cell(f"{letters[col]}{row}", 0, value))  # type: ignore[arg-type]
+                    elif value[0].isspace() or value[-1].isspace():  # type: ignore[index]
+                        append(f'<c r="{letters[col]}{row}" t="inlineStr"><is><t{_PRESERVE}>'
+                               f"{value}</t></is></c>")
+                    else:
+                        append(f'<c r="{letters[col]}{row}" t="inlineStr"><is><t>{value}'
+                               "</t></is></c>")
+                elif value is None:
+                    continue
+                elif kind is int:
+                    append(f'<c r="{letters[col]}{row}"><v>{value}</v></c>')
+                elif kind is date:
+                    days = value.toordinal() - epoch  # type: ignore[union-attr]
+                    if days > 59:  # after the fictitious 1900-02-29 (see excel_serial)
+                        append(f'<c r="{letters[col]}{row}" s="{_DATE}"><v>{days + 1}</v></c>')
+                    else:
+                        append(_other_cell(f"{letters[col]}{row}", False, value))
+                else:
+                    append(_other_cell(f"{letters[col]}{row}", False, value))
+            append("</row>")
+            text = "".join(out)
+            width = max(width, len(cells))
+        xml.append(text)
+        end += len(text)
+        ends.append(end)
+    return RenderedRows("".join(xml), width, "".join(notes), tuple(notes_at)), ends
+
+
 class FastXlsxWriter:
     """Write one sheet: :meth:`write_header` first, then :meth:`write_row` per row,
     then :meth:`close` (also on leaving a ``with`` block)."""

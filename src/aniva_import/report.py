@@ -25,10 +25,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aniva_import.errors import InputError
 from aniva_import.types import PROBLEM_STATUSES, Problem, Status
+
+if TYPE_CHECKING:
+    from aniva_import._xlsx_writer import CellValue
 
 RESULT_HEADERS = ("row", "status", "profile_id", "errors")
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
@@ -214,40 +217,46 @@ class XlsxRenderer:
 
     def render(self, rows: Sequence[ResultRow], first_row: int = 2) -> Rendered:
         """The rows as sheet XML, numbered from output row ``first_row``."""
-        from aniva_import._xlsx_writer import RenderedRows, render_row
+        from aniva_import._xlsx_writer import render_rows
 
         offset = len(RESULT_HEADERS)
         positions = self.field_positions
-        parts: list[RenderedRows] = []
-        ends: list[int] = []
-        end = 0
-        for number, result in enumerate(rows, start=first_row):
-            flagged: dict[int, str] | None = None
+        flagged: dict[int, dict[int, str]] = {}
+        cells: list[list[CellValue]] = []
+        for index, result in enumerate(rows):
             if result.problems:
-                flagged = {}
+                flags = flagged[index] = {}
                 for problem in result.problems:
                     position = positions.get(problem.field or "")
                     if position is not None:
                         note = f"{problem.message} [{problem.code}]"
                         col = offset + position
-                        flagged[col] = f"{flagged[col]}\n{note}" if col in flagged else note
-            try:
-                part = render_row(
-                    number,
-                    [result.row, result.status.value, result.profile_id,
-                     result.errors or None, *result.cells],
-                    flagged,
-                )
-            except ValueError:
-                raise InputError(
-                    f"Row {result.row} has a cell longer than Excel's 32,767 characters; "
-                    "write the results as CSV instead (--results FILE.csv)."
-                ) from None
-            parts.append(part)
-            end += len(part.xml)
-            ends.append(end)
-        joined = RenderedRows.join(parts)
+                        flags[col] = f"{flags[col]}\n{note}" if col in flags else note
+            cells.append([result.row, result.status.value, result.profile_id,
+                          result.errors or None, *result.cells])
+        try:
+            joined, ends = render_rows(first_row, cells, flagged)
+        except ValueError:
+            raise InputError(
+                f"Row {_first_unwritable(rows, cells, flagged)} has a cell longer than "
+                "Excel's 32,767 characters; write the results as CSV instead "
+                "(--results FILE.csv)."
+            ) from None
         return Rendered(joined.xml, ends, joined.notes, joined.notes_at, joined.width)
+
+
+def _first_unwritable(
+    rows: Sequence[ResultRow], cells: list[list[CellValue]], flagged: dict[int, dict[int, str]]
+) -> int | str:
+    """The row whose cells Excel cannot hold (row by row, only after a failure)."""
+    from aniva_import._xlsx_writer import render_row
+
+    for index, result in enumerate(rows):
+        try:
+            render_row(2, cells[index], flagged.get(index))
+        except ValueError:
+            return result.row
+    return "?"
 
 
 class XlsxResultsWriter:
