@@ -24,8 +24,9 @@ from openpyxl.utils.escape import unescape
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import _datetime_to_excel_datetime
 
-from aniva_import import _xlsx_writer
-from aniva_import._xlsx_writer import CellValue, FastXlsxWriter, column_letters, excel_serial
+from aniva_import import _xlsx_cells, _xlsx_writer
+from aniva_import._xlsx_cells import CellValue, column_letters, excel_serial
+from aniva_import._xlsx_writer import FastXlsxWriter
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 RED_FILL, RED_FONT = "FFFFC7CE", "FF9C0006"
@@ -443,9 +444,9 @@ def test_render_rows_is_render_row_for_each_row(
     """The batch renderer (the workers' fast path) writes exactly what the one-row
     renderer writes, and says where each row ends."""
     flagged = {i: f for i, f in flagged.items() if i < len(rows)}
-    joined, ends = _xlsx_writer.render_rows(first, rows, flagged)
-    singles = [_xlsx_writer.render_row(first + i, r, flagged.get(i)) for i, r in enumerate(rows)]
-    assert joined == _xlsx_writer.RenderedRows.join(singles)
+    joined, ends = _xlsx_cells.render_rows(first, rows, flagged)
+    singles = [_xlsx_cells.render_row(first + i, r, flagged.get(i)) for i, r in enumerate(rows)]
+    assert joined == _xlsx_cells.RenderedRows.join(singles)
     assert [joined.xml[: end] for end in ends] == [
         "".join(s.xml for s in singles[: i + 1]) for i in range(len(rows))
     ]
@@ -453,6 +454,6 @@ def test_render_rows_is_render_row_for_each_row(
 
 def test_render_rows_refuses_what_render_row_refuses() -> None:
     with pytest.raises(ValueError, match="32767"):
-        _xlsx_writer.render_rows(2, [["ok"], ["x" * 40_000]])
+        _xlsx_cells.render_rows(2, [["ok"], ["x" * 40_000]])
     with pytest.raises(ValueError):
-        _xlsx_writer.render_rows(2, [[math.nan]])
+        _xlsx_cells.render_rows(2, [[math.nan]])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from aniva_import.mapping import ColumnMap, DateOrder
-from aniva_import.report import Cell, Rendered, ResultRow, RowRenderer, unescape_formula
+from aniva_import.results import Cell, Rendered, ResultRow, RowRenderer, unescape_formula
 from aniva_import.rules import API_FIELDS
 from aniva_import.types import Problem, Status
 

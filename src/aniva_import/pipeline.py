@@ -9,19 +9,14 @@ duplicates (which needs file order) and writes the results file in order.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import datetime as dt
-import gc
 import itertools
-import multiprocessing
 import os
 import signal
-import sys
 import threading
-from collections import deque
-from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,10 +25,10 @@ from aniva_import._chunks import (
     ChunkVerdict,
     DateEvidence,
     Plan,
-    judge_chunk,
-    result_cells,
     warm_up,
 )
+from aniva_import._workers import chunk_rows, known_region, ordered_verdicts, start_pool
+from aniva_import._writing import write_chunk, write_not_sent
 from aniva_import.errors import (
     AnivaImportError,
     ConfigError,
@@ -41,7 +36,7 @@ from aniva_import.errors import (
     Interrupted,
     OutputError,
 )
-from aniva_import.load import Cell, Chunk, is_workbook
+from aniva_import.load import Chunk, is_workbook
 from aniva_import.mapping import (
     DateOrder,
     MappingFile,
@@ -49,16 +44,13 @@ from aniva_import.mapping import (
     map_columns,
     require_columns,
 )
-from aniva_import.report import (
-    ResultRow,
-    ResultsWriter,
-    RunReport,
+from aniva_import.report import RunReport, write_summary_json
+from aniva_import.results import (
     default_results_path,
     open_results_writer,
-    write_summary_json,
 )
 from aniva_import.rules import GROUP_SLUG_RE
-from aniva_import.types import Problem, Settings, Status
+from aniva_import.types import Settings
 
 if TYPE_CHECKING:
     from aniva_import.load import Table
@@ -99,11 +91,6 @@ def _no_second_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which writes the results file."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class FilePipeline:
@@ -284,25 +271,10 @@ class FilePipeline:
     def _verdicts(
         self, chunks: Iterator[Chunk], plan: Plan
     ) -> Generator[tuple[Chunk, ChunkVerdict], None, None]:
-        head = list(itertools.islice(chunks, 2))
-        workers = max(1, self.settings.workers)
-        first_row = 2  # the results file's row of each chunk's first row
-        if workers == 1 or len(head) < 2:  # one chunk: a pool would only cost start-up time
-            for chunk in itertools.chain(head, chunks):
-                yield chunk, judge_chunk(chunk, plan, first_row)
-                first_row += len(chunk)
-            return
-        pool = self._pool or self._start_pool(plan.conventions.phone_region)
-        pending: deque[tuple[Chunk, Future[ChunkVerdict]]] = deque()
-        for chunk in itertools.chain(head, chunks):
-            pending.append((chunk, pool.submit(judge_chunk, chunk, plan, first_row)))
-            first_row += len(chunk)
-            if len(pending) > workers:
-                done_chunk, future = pending.popleft()
-                yield done_chunk, future.result()
-        while pending:
-            done_chunk, future = pending.popleft()
-            yield done_chunk, future.result()
+        def pool() -> ProcessPoolExecutor:
+            return self._pool or self._start_pool(plan.conventions.phone_region)
+
+        return ordered_verdicts(chunks, plan, self.settings.workers, pool)
 
     def _open_while_warming(
         self, mapping: MappingFile | None, phone_region: str | None, *, start_pool: bool
@@ -325,7 +297,7 @@ class FilePipeline:
         thread = threading.Thread(target=open_it, name="aniva-import-open", daemon=True)
         thread.start()
         try:
-            warm_up(self.clock().date(), _known_region(phone_region))
+            warm_up(self.clock().date(), known_region(phone_region))
         finally:
             thread.join()
         if failed:
@@ -335,43 +307,11 @@ class FilePipeline:
         return opened[0]
 
     def _chunk_rows(self, table: Table) -> int:
-        """Rows per chunk: ``settings.chunk_rows``, or fewer when the row count is known
-        (a workbook), so that the chunks divide evenly between the workers and none
-        sits idle while another finishes a last chunk alone."""
-        limit, workers = self.settings.chunk_rows, self.settings.workers
-        total = table.rows_at_most
-        if total is None or workers < 2 or total <= limit:
-            return limit
-        chunks = -(-total // limit)
-        chunks += -chunks % workers  # a multiple of the workers
-        return -(-total // chunks)
+        return chunk_rows(self.settings.chunk_rows, self.settings.workers, table.rows_at_most)
 
     def _start_pool(self, phone_region: str | None, *, warm: bool = True) -> ProcessPoolExecutor:
-        """Worker processes, each warming up (compiled patterns, the schema) at once
-        unless this process already did.  The stages' modules are imported first, so
-        the workers inherit them."""
-        import aniva_import.normalize
-        import aniva_import.validate  # noqa: F401
-
-        workers = max(1, self.settings.workers)
-        # Forked workers share this process's memory until either side writes to it;
-        # freezing the collector keeps both sides' collections from touching (and so
-        # copying) every inherited object.  (3.14 defaults to forkserver: ask for fork.)
-        context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
-        today = self.clock().date()
-        region = _known_region(phone_region)
-        gc.freeze()
-        try:
-            self._pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=_ignore_sigint
-            )
-            for _ in range(workers):  # the first submit starts the processes
-                if warm:
-                    self._pool.submit(warm_up, today, region)
-                else:
-                    self._pool.submit(int)
-        finally:
-            gc.unfreeze()
+        self._pool = start_pool(self.settings.workers, self.clock().date(), phone_region,
+                                warm=warm)
         return self._pool
 
     def _process(
@@ -407,13 +347,14 @@ class FilePipeline:
                 if number and verdict.date_evidence is not None:
                     evidence.add(verdict.date_evidence)
                 twins = duplicates.check(verdict.valid_rows, verdict.keys)
-                self._write_chunk(writer, chunk, verdict, twins, plan, report)
+                write_chunk(writer, chunk, verdict, twins, plan, report, self.progress)
         except KeyboardInterrupt:
             if verdicts is not None:
                 verdicts.close()
             with _no_second_interrupt():  # finishing the results file takes a moment
                 try:
-                    self._write_not_sent(writer, table, report, kept, after=report.last_row)
+                    write_not_sent(writer, table, report, kept, after=report.last_row,
+                                   chunk_rows=self.settings.chunk_rows)
                 except BaseException:
                     writer.discard()
                     raise
@@ -427,99 +368,6 @@ class FilePipeline:
         else:
             writer.commit()
         return used, evidence
-
-    def _write_chunk(
-        self,
-        writer: ResultsWriter,
-        chunk: Chunk,
-        verdict: ChunkVerdict,
-        twins: dict[int, int],
-        plan: Plan,
-        report: RunReport,
-    ) -> None:
-        rows = verdict.rows
-        rendered = verdict.rendered
-        if rendered is not None:
-            if twins:
-                pieces, start = [], 0
-                text = rendered.text
-                for row in sorted(twins):
-                    i = bisect.bisect_left(rows, row)
-                    row_cells = chunk.row(i)
-                    cells = [row_cells[k] for k in plan.kept]
-                    again = writer.renderer.render(
-                        [_duplicate(row, twins[row], cells)], verdict.first_row + i
-                    )
-                    pieces += [text[start : rendered.ends[i - 1] if i else 0], again.text]
-                    start = rendered.ends[i]
-                pieces.append(text[start:])
-                rendered = replace(rendered, text="".join(pieces))
-            writer.write_rendered(rendered, len(rows))
-        else:
-            empty: tuple[Problem, ...] = ()
-            out = []
-            for row, cells in zip(rows, result_cells(chunk, plan.kept), strict=True):
-                problems = verdict.problems.get(row)
-                if problems:
-                    out.append(ResultRow(row, Status.INVALID, None, tuple(problems), cells))
-                elif row in twins:
-                    out.append(_duplicate(row, twins[row], cells))
-                else:
-                    out.append(ResultRow(row, Status.VALID, None, empty, cells))
-            writer.write(out)
-        # only now that the rows are written do they count (an interrupt in between
-        # lists them as not_sent, never twice)
-        report.last_row = rows[-1] if rows else report.last_row
-        report.counts.update(verdict.status_counts)
-        report.problem_counts.update(verdict.problem_counts)
-        if twins:  # judged valid in the worker, but they repeat an earlier row
-            report.counts[Status.VALID] -= len(twins)
-            report.counts[Status.DUPLICATE] += len(twins)
-            report.problem_counts[("", "", "duplicate_row")] += len(twins)
-        if self.progress:
-            self.progress(len(rows))
-
-    def _write_not_sent(
-        self,
-        writer: ResultsWriter,
-        table: Table,
-        report: RunReport,
-        kept: Sequence[int],
-        after: int,
-    ) -> None:
-        """After an interrupt: list every remaining row as not_sent (never lose a row)."""
-        note = (
-            Problem(0, "", "interrupted", "The run was interrupted before this row was checked."),
-        )
-        for chunk in table.chunks(self.settings.chunk_rows):
-            rows = [
-                ResultRow(number, Status.NOT_SENT, None, note, cells)
-                for number, cells in zip(
-                    chunk.numbers, result_cells(chunk, tuple(kept)), strict=True
-                )
-                if number > after
-            ]
-            for _ in rows:
-                report.add(Status.NOT_SENT, ())
-            writer.write(rows)
-
-
-def _known_region(region: str | None) -> str | None:
-    """The phone region to warm up for: upper case, and only one phonenumbers knows
-    (an unknown one is refused later, by _plan)."""
-    if region is None:
-        return None
-    import phonenumbers
-
-    return region.upper() if region.upper() in phonenumbers.SUPPORTED_REGIONS else None
-
-
-def _duplicate(row: int, first: int, cells: Sequence[Cell]) -> ResultRow:
-    problem = Problem(
-        row, "", "duplicate_row",
-        f"Repeats row {first} (same name, date of birth and group); not sent.",
-    )
-    return ResultRow(row, Status.DUPLICATE, None, (problem,), cells)
 
 
 def import_file(
