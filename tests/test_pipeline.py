@@ -296,3 +296,70 @@ def test_workbook_chunks_divide_evenly_between_the_workers(
     if rows is not None and rows > 10_000 and workers == 2:
         assert size <= 10_000
         assert (-(-rows // size)) % workers == 0
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_ctrl_c_while_a_chunk_is_written_takes_effect_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """A real SIGINT arriving just after a chunk's rows reach the file, before they are
+    counted: the chunk still counts, so no row is listed twice or lost."""
+    import os
+    import signal
+
+    from aniva_import import results as results_module
+
+    writer_class = (
+        results_module.CsvResultsWriter if suffix == "csv" else results_module.XlsxResultsWriter
+    )
+    write_rendered = writer_class.write_rendered
+    calls = 0
+
+    def interrupted_write(self: object, rendered: object, rows: int) -> None:
+        nonlocal calls
+        write_rendered(self, rendered, rows)  # type: ignore[arg-type]
+        calls += 1
+        if calls == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(writer_class, "write_rendered", interrupted_write)
+    source = tmp_path / "list.csv"
+    write_list(source, 120)
+    target = tmp_path / f"out.{suffix}"
+    with pytest.raises(Interrupted):
+        import_file(
+            Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
+                     chunk_rows=50, results=target),
+            clock=clock,
+        )
+    if suffix == "csv":
+        listed = [(int(r["row"]), r["status"]) for r in read_results_csv(target)]
+    else:
+        listed = [(int(str(v[0])), str(v[1])) for v in _sheet_values(target)[1:]]
+    assert [row for row, _ in listed] == list(range(2, 122))  # each row once, none lost
+    assert [status for _, status in listed] == ["valid"] * 100 + ["not_sent"] * 20
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_ctrl_c_while_the_results_file_is_committed_keeps_the_finished_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    from aniva_import.results import XlsxResultsWriter
+
+    commit = XlsxResultsWriter.commit
+
+    def interrupted_commit(self: XlsxResultsWriter) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        commit(self)
+
+    monkeypatch.setattr(XlsxResultsWriter, "commit", interrupted_commit)
+    source = tmp_path / "list.csv"
+    write_list(source, 30)
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(Interrupted):
+        import_file(Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
+                             results=target), clock=clock)
+    assert [v[1] for v in _sheet_values(target)[1:]] == ["valid"] * 30

@@ -80,6 +80,24 @@ def _os_message(error: OSError) -> str:
 
 
 @contextlib.contextmanager
+def _interrupt_after_the_write() -> Iterator[None]:
+    """A Ctrl-C while a chunk is written (and counted), or the file committed, takes
+    effect right after: the results file never holds part of a chunk, no row is listed
+    twice, and a finished file is not thrown away."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        signal.raise_signal(signal.SIGINT)  # now handled as it would have been
+
+
+@contextlib.contextmanager
 def _no_second_interrupt() -> Iterator[None]:
     """Ignore Ctrl-C for the moment it takes to finish the results file after the first
     one (only the main thread can change signal handling; elsewhere this does nothing)."""
@@ -347,7 +365,8 @@ class FilePipeline:
                 if number and verdict.date_evidence is not None:
                     evidence.add(verdict.date_evidence)
                 twins = duplicates.check(verdict.valid_rows, verdict.keys)
-                write_chunk(writer, chunk, verdict, twins, plan, report, self.progress)
+                with _interrupt_after_the_write():
+                    write_chunk(writer, chunk, verdict, twins, plan, report, self.progress)
         except KeyboardInterrupt:
             if verdicts is not None:
                 verdicts.close()
@@ -366,7 +385,8 @@ class FilePipeline:
         if infer and evidence.any and evidence.order != used:
             writer.discard()  # checked with the wrong order: the caller runs again
         else:
-            writer.commit()
+            with _interrupt_after_the_write():  # a finished file is kept, whatever happens
+                writer.commit()
         return used, evidence
 
 
