@@ -124,8 +124,13 @@ def test_conflicting_slash_dates_leave_only_unambiguous_ones_valid(tmp_path: Pat
     lines += [f"E{i},F{i},01/01/1970" for i in range(25)]  # same day and month: fine
     lines.append("G,H,12/25/1990")  # the other order, in a later chunk
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    seen: list[int] = []
     report = import_file(Settings(input=source, dry_run=True, group="g", chunk_rows=10),
-                         clock=clock)
+                         clock=clock, progress=seen.append)
+    # checked twice (the later chunk contradicts the first): the progress takes the
+    # first pass's rows back, so it ends at the file's row count
+    assert seen.count(-28) == 1
+    assert sum(seen) == 28
     rows = read_results_csv(tmp_path / "mixed.results.csv", delimiter=",")
     by_row = {int(r["row"]): r for r in rows}
     assert len(rows) == 28

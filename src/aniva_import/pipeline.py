@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     from aniva_import.load import Table
 
 Clock = Callable[[], dt.datetime]
+#: called with the number of rows just finished; with a negative number when rows
+#: counted so far are taken back (the file is checked again, see run())
 Progress = Callable[[int], None]
 
 
@@ -228,6 +230,8 @@ class FilePipeline:
                 # column says otherwise, check the file again with the right order.
                 used, evidence = self._process(table, plan, results, report, infer=True)
                 if evidence.any and evidence.order != used:
+                    if self.progress:  # take the rows back: they are checked again
+                        self.progress(-report.total)
                     report.reset_rows()
                     self._process(table, plan.with_date_order(evidence.order), results, report)
             else:
