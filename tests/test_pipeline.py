@@ -368,3 +368,26 @@ def test_a_ctrl_c_while_the_results_file_is_committed_keeps_the_finished_file(
         import_file(Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
                              results=target), clock=clock)
     assert [v[1] for v in _sheet_values(target)[1:]] == ["valid"] * 30
+
+
+def test_a_ctrl_c_before_the_file_is_read_says_there_is_no_results_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from aniva_import import pipeline
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.FilePipeline, "_plan", interrupted)
+    source = tmp_path / "list.csv"
+    write_list(source, 10)
+    summary = tmp_path / "s.json"
+    with pytest.raises(Interrupted, match="before the results file could be written"):
+        import_file(Settings(input=source, dry_run=True, group="g", summary_json=summary),
+                    clock=clock)
+    assert not (tmp_path / "list.results.csv").exists()
+    document = json.loads(summary.read_text(encoding="utf-8"))
+    assert (document["outcome"], document["exit_code"]) == ("interrupted", 130)
+    assert document["results_file"] is None

@@ -123,6 +123,7 @@ class FilePipeline:
         self.clock = clock
         self.progress = progress
         self._pool: ProcessPoolExecutor | None = None
+        self._committed = False  # a results file was written
 
     # -- set-up: everything that can fail before a single row is judged -------------------
 
@@ -245,8 +246,14 @@ class FilePipeline:
             raise
         except (Interrupted, KeyboardInterrupt):
             report.outcome, report.exit_code = "interrupted", 130
+            if not self._committed:  # stopped before a results file existed
+                report.results = None
             self._finish(report, quietly=True)
-            raise Interrupted("Interrupted: the results file lists what was done.") from None
+            raise Interrupted(
+                "Interrupted: the results file lists what was done." if self._committed
+                else "Interrupted before the results file could be written; run again to "
+                "check the file."
+            ) from None
         finally:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
@@ -382,6 +389,7 @@ class FilePipeline:
                     writer.discard()
                     raise
                 writer.commit()
+                self._committed = True
             raise Interrupted("Interrupted: the results file lists what was done.") from None
         except BaseException:
             writer.discard()
@@ -391,6 +399,7 @@ class FilePipeline:
         else:
             with _interrupt_after_the_write():  # a finished file is kept, whatever happens
                 writer.commit()
+                self._committed = True
         return used, evidence
 
 
