@@ -372,3 +372,25 @@ def test_normalize_column() -> None:
     values, issues = normalize_column("phone", ["030 1234567", "x", ""], DE)
     assert values == ["+49301234567", None, None]
     assert [(i, p.code) for i, p in issues] == [(1, "invalid_phone")]
+
+
+@pytest.mark.parametrize("field", sorted(rules.API_FIELDS))
+@pytest.mark.parametrize("cell", ["#N/A", " #n/a ", "#DIV/0!", "#NV", "#WERT!", "#PUUTTUU",
+                                  "Err:502", "#REF!"])
+def test_a_spreadsheet_error_value_is_reported_as_such_in_every_field(
+    field: str, cell: str
+) -> None:
+    """A failed formula exported as its error text (#N/A) is never taken for a value
+    (a name "#N/A"), and the message says what it is."""
+    result = NORMALIZERS[field](cell, DE)
+    assert isinstance(result, Issue)
+    assert result.code == "spreadsheet_error"
+    assert cell.strip().casefold() in result.message.casefold()
+    values, issues = normalize_column(field, ["", cell], DE)
+    assert values == [None, None]
+    assert issues == [(1, result)]
+
+
+@pytest.mark.parametrize("name", ["#Anna", "Erra", "Err", "N/A-Meier"])
+def test_names_that_only_look_like_spreadsheet_errors_are_names(name: str) -> None:
+    assert normalize_name(name, DE) == name

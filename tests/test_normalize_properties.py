@@ -36,6 +36,7 @@ def _constant_messages() -> frozenset[str]:
         for value in vars(mod).values():
             if isinstance(value, Issue):
                 found.add(value.message)
+    found.update(issue.message for issue in _normalize_base.SPREADSHEET_ERRORS.values())
     return frozenset(found)
 
 
@@ -63,6 +64,7 @@ plausible_text = st.one_of(
     st.from_regex(r"\A(\+|00|0)[0-9][0-9 /-]{3,16}\Z"),
     st.from_regex(r"\A[a-zA-Z0-9._+-]{1,12}@[a-zA-Z0-9.-]{1,12}\Z"),
     st.sampled_from(["m", "N", "w", "d", "Divers", "de-AT", "suomi", "1", "2", "nainen"]),
+    st.sampled_from(["#N/A", " #nv", "#DIV/0!", "Err:502", "#Anna", "#", "Err:"]),
 )
 cells: st.SearchStrategy[Cell] = st.one_of(plausible_text, date_cells)
 
@@ -121,6 +123,9 @@ def test_every_normaliser_gives_an_api_value_an_issue_or_none(
         assert result.code.islower()
     else:
         check_api_value(field, result)
+    assert (isinstance(result, Issue) and result.code == "spreadsheet_error") == (
+        _normalize_base.spreadsheet_error(cell) is not None
+    )
 
 
 @pytest.mark.parametrize("field", rules.API_FIELDS)

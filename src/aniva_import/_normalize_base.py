@@ -75,3 +75,36 @@ def text_of(cell: Cell) -> str | None:
 
 def is_blank(cell: Cell) -> bool:
     return isinstance(cell, str) and not cell.strip()
+
+
+#: What a spreadsheet shows (and a CSV export writes) in place of a formula's value
+#: when the formula fails: Excel's error values in English, German and Finnish, and
+#: LibreOffice's.  Compared case-insensitively with the whole (trimmed) cell.
+_ERROR_VALUES = (
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+    "#EXTERNAL!", "#PYTHON!",
+    "#NV", "#WERT!", "#BEZUG!", "#ZAHL!", "#ÜBERLAUF!", "#KALK!",
+    "#PUUTTUU", "#JAKO/0!", "#ARVO!", "#VIITTAUS!", "#NIMI?", "#LUKU!", "#TYHJÄ!",
+    "Err:502", "Err:504", "Err:508", "Err:511", "Err:522", "Err:523",
+)  # fmt: skip
+#: casefolded error value → its Issue (fixed sentences: no cell value can leak)
+SPREADSHEET_ERRORS: dict[str, Issue] = {
+    value.casefold(): Issue(
+        "spreadsheet_error",
+        f"This cell shows the spreadsheet error {value} instead of a value (a formula "
+        "that failed); correct the formula or type the value in, then export again.",
+    )
+    for value in _ERROR_VALUES
+}
+
+
+def spreadsheet_error(cell: object) -> Issue | None:
+    """The Issue for a cell that holds a spreadsheet error value (``#N/A``,
+    ``#DIV/0!``, ``#NV`` …) instead of a value; None for any other cell."""
+    if not isinstance(cell, str):
+        return None
+    text = cell.strip()
+    if text[:1] not in ("#", "E", "e"):
+        return None
+    return SPREADSHEET_ERRORS.get(text.casefold())

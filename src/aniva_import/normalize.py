@@ -19,7 +19,7 @@ from typing import Final
 from . import rules
 from ._dates import DateOrderInference, infer_date_order, normalize_date
 from ._emails import normalize_email
-from ._normalize_base import Cell, Conventions, Issue, Result, Value
+from ._normalize_base import Cell, Conventions, Issue, Result, Value, spreadsheet_error
 from ._numbers import normalize_height, normalize_weight
 from ._phones import normalize_phone
 
@@ -68,6 +68,10 @@ def normalize_name(cell: Cell, conv: Conventions) -> str | Issue | None:
         s = cell.strip()
         if not s:
             return None
+        if s[0] == "#" or (s[0] in "Ee" and s[1:4] == "rr:"):  # a name never is #N/A
+            error = spreadsheet_error(s)
+            if error is not None:
+                return error
         if "  " in s:
             s = " ".join(s.split())
         if len(s) > rules.MAX_TEXT_LENGTH:
@@ -78,6 +82,9 @@ def normalize_name(cell: Cell, conv: Conventions) -> str | Issue | None:
     s = " ".join(cell.split())
     if not s:
         return None
+    error = spreadsheet_error(s)
+    if error is not None:
+        return error
     s = unicodedata.normalize("NFC", s)
     if len(s) > rules.MAX_TEXT_LENGTH:
         return TOO_LONG_TEXT
@@ -197,7 +204,7 @@ def normalize_group(cell: Cell, conv: Conventions) -> str | Issue | None:
 
 # ---------------------------------------------------------------- table
 
-NORMALIZERS: Final[dict[str, Callable[[Cell, Conventions], Result]]] = {
+_FIELD_NORMALIZERS: Final[dict[str, Callable[[Cell, Conventions], Result]]] = {
     "first_name": normalize_name,
     "last_name": normalize_name,
     "sex": normalize_sex,
@@ -208,6 +215,30 @@ NORMALIZERS: Final[dict[str, Callable[[Cell, Conventions], Result]]] = {
     "height": normalize_height,
     "weight": normalize_weight,
     "language": normalize_language,
+}
+
+
+
+def _as_spreadsheet_error(issue: Issue, cell: Cell) -> Issue:
+    """A cell a normaliser cannot read may be a spreadsheet error value: say so."""
+    return spreadsheet_error(cell) or issue
+
+
+def _reporting_spreadsheet_errors(
+    fn: Callable[[Cell, Conventions], Result],
+) -> Callable[[Cell, Conventions], Result]:
+    def normalise(cell: Cell, conv: Conventions) -> Result:
+        result = fn(cell, conv)
+        return _as_spreadsheet_error(result, cell) if isinstance(result, Issue) else result
+
+    normalise.__doc__ = fn.__doc__
+    return normalise
+
+
+#: field → normaliser; a cell holding a spreadsheet error value (#N/A) is reported as
+#: ``spreadsheet_error`` whatever the field
+NORMALIZERS: Final[dict[str, Callable[[Cell, Conventions], Result]]] = {
+    field: _reporting_spreadsheet_errors(fn) for field, fn in _FIELD_NORMALIZERS.items()
 }
 
 #: fields whose values repeat a lot (first and last names too): memoised per column call
@@ -228,7 +259,7 @@ def normalize_column(
     function of (cell, conv), so values that repeat (dates, sexes, heights, ...)
     are computed once per call; e-mails and phones take their fast paths.
     """
-    fn = NORMALIZERS[field]
+    fn = _FIELD_NORMALIZERS[field]  # the spreadsheet-error check runs on issues only
     values: list[Value | None] = []
     issues: list[tuple[int, Issue]] = []
     append = values.append
@@ -244,7 +275,7 @@ def normalize_column(
             except TypeError:  # an unhashable cell: not a Cell, but never crash on it
                 r = fn(cell, conv)
             if isinstance(r, Issue):
-                issues.append((i, r))
+                issues.append((i, _as_spreadsheet_error(r, cell)))
                 append(None)
             else:
                 append(r)
@@ -252,7 +283,7 @@ def normalize_column(
         for i, cell in enumerate(cells):
             r = fn(cell, conv)
             if isinstance(r, Issue):
-                issues.append((i, r))
+                issues.append((i, _as_spreadsheet_error(r, cell)))
                 append(None)
             else:
                 append(r)
