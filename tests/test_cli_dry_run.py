@@ -400,3 +400,27 @@ def test_a_cell_too_long_for_excel_names_its_row_and_suggests_csv(
     assert "--results FILE.csv" in result.err
     assert not (tmp_path / "out.xlsx").exists()
     assert list(tmp_path.iterdir()) == [source]  # no temporary file left behind
+
+
+def test_a_failed_formula_in_a_workbook_is_reported_not_left_out(cli: Cli, tmp_path: Path) -> None:
+    """calamine reads an error cell (#N/A) as empty: the phone would silently go
+    missing.  It is reported instead, and the results file shows the #N/A."""
+    source = tmp_path / "list.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["First name", "Last name", "DOB", "Phone"])
+    sheet.append(["Ana", "Lee", dt.date(1990, 1, 2), "030 1234567"])
+    sheet.append(["Bo", "Kim", dt.date(1990, 1, 3), None])
+    sheet["D3"].value, sheet["D3"].data_type = "#N/A", "e"
+    book.save(source)
+    result = cli("run", str(source), "--dry-run", "--group", "g", "--phone-region", "DE")
+    assert result.code == 1, result.err
+    assert "1 × Phone: spreadsheet_error" in result.out
+    results = openpyxl.load_workbook(tmp_path / "list.results.xlsx").active
+    assert results is not None
+    row = [c.value for c in results[3]]
+    assert row[:2] == [3, "invalid"]
+    assert "spreadsheet error #N/A" in str(row[3])
+    assert row[7] == "#N/A"
+    assert results["H3"].comment is not None

@@ -65,6 +65,14 @@ def column_letter(position: int) -> str:
     return letters
 
 
+def column_index(letters: str) -> int:
+    """The 0-based position of a spreadsheet column letter: A → 0, AB → 27."""
+    position = 0
+    for letter in letters:
+        position = position * 26 + ord(letter) - 64
+    return position - 1
+
+
 class ApiKey:
     """An API key that never shows itself in ``repr``, ``str``, logs or tracebacks."""
 
