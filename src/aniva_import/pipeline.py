@@ -19,6 +19,7 @@ from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from aniva_import._chunks import (
@@ -81,36 +82,38 @@ def _os_message(error: OSError) -> str:
     return f"Cannot write{where}: {error.strerror or error}."
 
 
+SigintHandler = Callable[[int, FrameType | None], object] | int | None
+
+
+@contextlib.contextmanager
+def _ctrl_c_handled_by(handler: SigintHandler) -> Iterator[None]:
+    """Ctrl-C goes to ``handler`` for a moment (only the main thread can change signal
+    handling; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @contextlib.contextmanager
 def _interrupt_after_the_write() -> Iterator[None]:
     """A Ctrl-C while a chunk is written (and counted), or the file committed, takes
     effect right after: the results file never holds part of a chunk, no row is listed
     twice, and a finished file is not thrown away."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
-    try:
+    with _ctrl_c_handled_by(lambda signum, _frame: caught.append(signum)):
         yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
     if caught:
         signal.raise_signal(signal.SIGINT)  # now handled as it would have been
 
 
-@contextlib.contextmanager
-def _no_second_interrupt() -> Iterator[None]:
-    """Ignore Ctrl-C for the moment it takes to finish the results file after the first
-    one (only the main thread can change signal handling; elsewhere this does nothing)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+def _no_second_interrupt() -> contextlib.AbstractContextManager[None]:
+    """Ignore Ctrl-C for the moment it takes to finish the results file after the first."""
+    return _ctrl_c_handled_by(signal.SIG_IGN)
 
 
 class FilePipeline:
@@ -124,6 +127,7 @@ class FilePipeline:
         self.progress = progress
         self._pool: ProcessPoolExecutor | None = None
         self._committed = False  # a results file was written
+        self._warm = False  # this process warmed the stages up (workers inherit that)
 
     # -- set-up: everything that can fail before a single row is judged -------------------
 
@@ -327,20 +331,21 @@ class FilePipeline:
         thread.start()
         try:
             warm_up(self.clock().date(), known_region(phone_region))
+            self._warm = True
         finally:
             thread.join()
         if failed:
             raise failed[0]
         if start_pool:
-            self._start_pool(phone_region, warm=False)
+            self._start_pool(phone_region)
         return opened[0]
 
     def _chunk_rows(self, table: Table) -> int:
         return chunk_rows(self.settings.chunk_rows, self.settings.workers, table.rows_at_most)
 
-    def _start_pool(self, phone_region: str | None, *, warm: bool = True) -> ProcessPoolExecutor:
+    def _start_pool(self, phone_region: str | None) -> ProcessPoolExecutor:
         self._pool = start_pool(self.settings.workers, self.clock().date(), phone_region,
-                                warm=warm)
+                                warm=not self._warm)
         return self._pool
 
     def _process(
