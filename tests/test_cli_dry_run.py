@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -295,6 +296,8 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
                 environ={})
     assert code == 1  # the 49 repeated rows are duplicates
     assert "rows" in err.getvalue()  # tqdm drew on the terminal
+    # ... without its monitor thread (worker processes fork best from a lone thread)
+    assert not [t for t in threading.enumerate() if type(t).__name__ == "TMonitor"]
     quiet_err = io.StringIO()
     main(["run", str(source), "--dry-run", "--group", "g"], stdout=io.StringIO(),
          stderr=quiet_err, environ={})

@@ -309,7 +309,6 @@ def test_a_ctrl_c_while_a_chunk_is_written_takes_effect_after_it(
 ) -> None:
     """A real SIGINT arriving just after a chunk's rows reach the file, before they are
     counted: the chunk still counts, so no row is listed twice or lost."""
-    import os
     import signal
 
     from aniva_import import results as results_module
@@ -325,7 +324,7 @@ def test_a_ctrl_c_while_a_chunk_is_written_takes_effect_after_it(
         write_rendered(self, rendered, rows)  # type: ignore[arg-type]
         calls += 1
         if calls == 2:
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
 
     monkeypatch.setattr(writer_class, "write_rendered", interrupted_write)
     source = tmp_path / "list.csv"
@@ -349,7 +348,6 @@ def test_a_ctrl_c_while_a_chunk_is_written_takes_effect_after_it(
 def test_a_ctrl_c_while_the_results_file_is_committed_keeps_the_finished_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import os
     import signal
 
     from aniva_import.results import XlsxResultsWriter
@@ -357,7 +355,7 @@ def test_a_ctrl_c_while_the_results_file_is_committed_keeps_the_finished_file(
     commit = XlsxResultsWriter.commit
 
     def interrupted_commit(self: XlsxResultsWriter) -> None:
-        os.kill(os.getpid(), signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
         commit(self)
 
     monkeypatch.setattr(XlsxResultsWriter, "commit", interrupted_commit)

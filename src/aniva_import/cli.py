@@ -168,6 +168,8 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     if settings.progress:
         from tqdm import tqdm
 
+        # no monitor thread: worker processes are forked, best from a lone thread
+        tqdm.monitor_interval = 0
         bar = tqdm(file=console.stderr, unit=" rows", desc="checking", leave=False)
 
         def progress(rows: int) -> None:
