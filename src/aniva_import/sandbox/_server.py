@@ -9,7 +9,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -57,10 +57,31 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _AnnouncingServer(uvicorn.Server):
+    """Calls ``on_started`` once it listens and handles Ctrl-C and SIGTERM itself: a
+    Ctrl-C that arrives earlier, while asyncio and uvicorn hand signal handling over
+    to each other, can be swallowed, so nothing should invite one before."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit:
+            self._on_started()
+
+
 def build_server(
-    app: Starlette, *, access_log: bool = False, log_level: str = "warning", quiet: bool = False
+    app: Starlette,
+    *,
+    access_log: bool = False,
+    log_level: str = "warning",
+    quiet: bool = False,
+    on_started: Callable[[], None] | None = None,
 ) -> uvicorn.Server:
-    """A uvicorn server for ``app`` (h11; no request bodies or headers are logged)."""
+    """A uvicorn server for ``app`` (h11; no request bodies or headers are logged);
+    ``on_started`` is called once it serves."""
     config = uvicorn.Config(
         app,
         http="h11",
@@ -71,7 +92,7 @@ def build_server(
         server_header=False,
         timeout_graceful_shutdown=3,
     )
-    return uvicorn.Server(config)
+    return uvicorn.Server(config) if on_started is None else _AnnouncingServer(config, on_started)
 
 
 def url_host(host: str) -> str:
@@ -160,8 +181,10 @@ def serve(
         app = create_app(config, faults, store, clock)
         actual_port = sock.getsockname()[1]
         root_url = f"http://{url_host(host)}:{actual_port}"
-        print(banner(config, faults, root_url, store_path), file=out, flush=True)
-        server = build_server(app, access_log=access_log)
+        text = banner(config, faults, root_url, store_path)
+        server = build_server(
+            app, access_log=access_log, on_started=lambda: print(text, file=out, flush=True)
+        )
         with _sigterm_as_interrupt(), contextlib.suppress(KeyboardInterrupt):
             server.run(sockets=[sock])  # uvicorn re-raises Ctrl-C/SIGTERM after shutting down
         state: SandboxState = app.state.sandbox
