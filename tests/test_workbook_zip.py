@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from aniva_import._workbook_zip import _ErrorScanner, sheet_part
+from aniva_import._workbook_zip import ErrorCells, _ErrorScanner, sheet_part
 from aniva_import.load import open_table
 
 SHEET = (
@@ -21,11 +21,15 @@ SHEET = (
 )
 
 
+def cells_of(errors: ErrorCells) -> dict[tuple[int, int], str]:
+    return {(row, column): text for row, cells in errors.by_row() for column, text in cells}
+
+
 def test_scanner_finds_error_cells_and_nothing_else() -> None:
     scanner = _ErrorScanner()
     scanner.feed(SHEET)
     # text that spells t="e", a cell without a cached value and other tags are no cells
-    assert scanner.found == {(2, 0): "#N/A", (2, 27): "#DIV/0!"}
+    assert cells_of(scanner.found) == {(2, 0): "#N/A", (2, 27): "#DIV/0!"}
 
 
 @pytest.mark.parametrize("cut", range(1, len(SHEET)))
@@ -33,7 +37,7 @@ def test_scanner_finds_cells_cut_by_a_block_boundary(cut: int) -> None:
     scanner = _ErrorScanner()
     scanner.feed(SHEET[:cut])
     scanner.feed(SHEET[cut:])
-    assert scanner.found == {(2, 0): "#N/A", (2, 27): "#DIV/0!"}
+    assert cells_of(scanner.found) == {(2, 0): "#N/A", (2, 27): "#DIV/0!"}
 
 
 def error_book(path: Path) -> Path:
@@ -69,3 +73,29 @@ def test_error_cells_come_back_as_their_text_on_the_chosen_sheet(tmp_path: Path)
     assert [cells for _, cells in rows] == [
         row for chunk in open_table(path, sheet="Patients").chunks(rows=1) for row in chunk.rows
     ]
+
+
+def test_error_cells_are_compact_ordered_and_always_an_error() -> None:
+    errors = ErrorCells()
+    errors.add(7, 2, "#REF!")
+    errors.add(3, 1, "#N/A")
+    errors.add(3, 0, "#TOTALLY-NEW!")  # unknown to us: still given back as an error
+    errors.add(9, 0, "<script>")
+    assert list(errors.by_row()) == [
+        (3, [(0, ErrorCells.FALLBACK), (1, "#N/A")]),
+        (7, [(2, "#REF!")]),
+        (9, [(0, ErrorCells.FALLBACK)]),
+    ]
+
+
+def test_many_error_cells_stay_small() -> None:
+    import tracemalloc
+
+    tracemalloc.start()
+    errors = ErrorCells()
+    for row in range(2, 200_002):
+        errors.add(row, 3, "#N/A")
+    size, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert size < 4 << 20  # about 9 bytes a cell, not a dict entry (~150 bytes)
+    assert sum(len(cells) for _, cells in errors.by_row()) == 200_000

@@ -118,14 +118,12 @@ def open_workbook(path: Path, kind: Kind, sheet: str | None) -> WorkbookTable:
             raise _calamine_error(path, kind, exc) from None
     finally:
         workbook.close()
-    errors = _errors_by_row(path, name, error_cells) if error_cells else {}
+    errors = _sheet_errors(path, name, error_cells) if error_cells else None
     info = SourceInfo(path=path, kind=kind, sheet=name, date1904=date1904)
     start = data.start
     if start is not None:
         first_column = int(start[1])
-        for number, raw in enumerate(data.iter_rows(), start=1):
-            if number in errors:
-                raw = _restore_errors(raw, errors[number], first_column)
+        for number, raw in _rows_restored(data.iter_rows(), errors, first_column):
             cells = [convert_cell(v) for v in raw]
             if _has_content(cells):
                 headers = trim_header(cells)
@@ -134,16 +132,26 @@ def open_workbook(path: Path, kind: Kind, sheet: str | None) -> WorkbookTable:
     raise InputError(f"{where} is empty: no header row found")
 
 
-def _errors_by_row(
-    path: Path, sheet: str, error_cells: dict[str, ErrorCells]
-) -> dict[int, list[tuple[int, str]]]:
-    """The chosen sheet's error cells: row → [(0-based column, error text)]."""
+def _sheet_errors(path: Path, sheet: str, error_cells: dict[str, ErrorCells]) -> ErrorCells | None:
+    """The chosen sheet's error cells, if it has any."""
     with zipfile.ZipFile(path) as archive:
         part = sheet_part(archive, sheet)
-    by_row: dict[int, list[tuple[int, str]]] = {}
-    for (row, column), text in sorted(error_cells.get(part or "", {}).items()):
-        by_row.setdefault(row, []).append((column, text))
-    return by_row
+    return error_cells.get(part) if part is not None else None
+
+
+def _rows_restored(
+    rows: Iterator[list[Any]], errors: ErrorCells | None, first_column: int
+) -> Iterator[tuple[int, list[Any]]]:
+    """The sheet's rows, numbered from 1, with the error cells' text put back."""
+    if errors is None:
+        yield from enumerate(rows, start=1)
+        return
+    pending = errors.by_row()
+    next_row, cells = next(pending, (0, []))
+    for number, raw in enumerate(rows, start=1):
+        while next_row and next_row < number:
+            next_row, cells = next(pending, (0, []))
+        yield number, (_restore_errors(raw, cells, first_column) if next_row == number else raw)
 
 
 def _restore_errors(raw: list[Any], errors: list[tuple[int, str]], first_column: int) -> list[Any]:
@@ -210,12 +218,12 @@ class WorkbookTable(Table):
         header_row: int,
         sheet: Any,
         first_column: int,
-        errors: dict[int, list[tuple[int, str]]] | None = None,
+        errors: ErrorCells | None = None,
     ) -> None:
         super().__init__(info, headers, header_row)
         self._sheet = sheet
         self._first_column = first_column
-        self._errors = errors or {}
+        self._errors = errors
 
     @property
     def rows_at_most(self) -> int:
@@ -234,12 +242,9 @@ class WorkbookTable(Table):
         numbers: list[int] = []
         problems: list[Problem] = []
         yielded = False
-        errors = self._errors
-        for number, raw in enumerate(self._sheet.iter_rows(), start=1):
+        for number, raw in _rows_restored(self._sheet.iter_rows(), self._errors, first_column):
             if number <= header_row:
                 continue
-            if errors and number in errors:
-                raw = _restore_errors(raw, errors[number], first_column)
             # blank rows are skipped here; other cells are converted in the worker.
             # Most rows start with a filled cell: look at the others only when not.
             first = raw[0] if raw else None

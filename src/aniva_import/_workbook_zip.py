@@ -22,10 +22,13 @@ import struct
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from aniva_import._normalize_base import SPREADSHEET_ERRORS
 from aniva_import.errors import InputError
 from aniva_import.load import Kind
 from aniva_import.types import column_index
@@ -40,8 +43,52 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _DATE1904_RE = re.compile(rb"""date1904\s*=\s*["'](1|true)["']""")
 
-#: (sheet row, 1-based; sheet column, 0-based) → the error text the cell shows
-ErrorCells = dict[tuple[int, int], str]
+class ErrorCells:
+    """One worksheet's error cells: sheet row (1-based), column (0-based) and the error
+    text, kept compactly (9 bytes a cell: a sheet can hold millions)."""
+
+    #: an error text outside the known ones (and past 255 kinds) is given back as this,
+    #: so that it is still reported as a spreadsheet error
+    FALLBACK = "#VALUE!"
+
+    def __init__(self) -> None:
+        self._rows = array("l")
+        self._columns = array("l")
+        self._kinds = array("B")
+        self._texts: list[str] = []
+        self._kind_of: dict[str, int] = {}
+        self._ordered = True
+
+    def add(self, row: int, column: int, text: str) -> None:
+        if text.casefold() not in SPREADSHEET_ERRORS:
+            text = self.FALLBACK
+        kind = self._kind_of.get(text)
+        if kind is None:
+            kind = self._kind_of[text] = len(self._texts)
+            self._texts.append(text)
+        if self._rows and (row, column) <= (self._rows[-1], self._columns[-1]):
+            self._ordered = False
+        self._rows.append(row)
+        self._columns.append(column)
+        self._kinds.append(kind)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def by_row(self) -> Iterator[tuple[int, list[tuple[int, str]]]]:
+        """(row, [(column, text), ...]) in row order."""
+        order: Iterable[int] = range(len(self._rows))
+        if not self._ordered:
+            order = sorted(order, key=lambda i: (self._rows[i], self._columns[i]))
+        row, cells = 0, list[tuple[int, str]]()
+        for i in order:
+            if self._rows[i] != row and cells:
+                yield row, cells
+                cells = []
+            row = self._rows[i]
+            cells.append((self._columns[i], self._texts[self._kinds[i]]))
+        if cells:
+            yield row, cells
 
 
 @dataclass(frozen=True)
@@ -155,7 +202,7 @@ def _verify_sizes(path: Path, kind: Kind, infos: list[zipfile.ZipInfo]) -> dict[
                 raise damaged(path, kind)
             else:
                 total += _inflate(f, path, kind, info, scanner)
-            if scanner is not None and scanner.found:
+            if scanner is not None and len(scanner.found):
                 errors[info.filename] = scanner.found
             if total > MAX_UNCOMPRESSED_BYTES:
                 raise _bomb(path)
@@ -208,11 +255,14 @@ class _ErrorScanner:
     one; a cell without an ``r`` reference cannot be placed and is not reported."""
 
     def __init__(self) -> None:
-        self.found: ErrorCells = {}
+        self.found = ErrorCells()
         self._tail = b""
+        self._fed = 0  # bytes fed so far
+        self._last = -1  # stream offset of the last cell recorded (the overlap repeats it)
 
     def feed(self, block: bytes) -> None:
         tail = self._tail
+        self._fed += len(block)
         if _ERROR_ATTRIBUTE not in block and _ERROR_ATTRIBUTE not in tail + block[:8]:
             # the common case: no error cell here (and no copy of the block)
             self._tail = (tail + block)[-_SCAN_OVERLAP:] if len(block) < _SCAN_OVERLAP else (
@@ -221,12 +271,14 @@ class _ErrorScanner:
             return
         window = tail + block
         self._tail = window[-_SCAN_OVERLAP:]
+        offset = self._fed - len(window)  # the window's start in the stream
         at = window.find(_ERROR_ATTRIBUTE)
         while at != -1:
-            self._cell_at(window, at)
+            if offset + at > self._last and self._cell_at(window, at):
+                self._last = offset + at
             at = window.find(_ERROR_ATTRIBUTE, at + len(_ERROR_ATTRIBUTE))
 
-    def _cell_at(self, window: bytes, at: int) -> None:
+    def _cell_at(self, window: bytes, at: int) -> bool:
         start = window.rfind(b"<c", 0, at)
         end = window.find(b">", at)
         if (
@@ -236,13 +288,14 @@ class _ErrorScanner:
             or window[at - 1 : at] not in (b" ", b"\t", b"\r", b"\n")
             or b">" in window[start:at]
         ):
-            return  # not a cell's own attribute (or cut off: the next block has it)
+            return False  # not a cell's own attribute (or cut off: the next block has it)
         ref = _CELL_REF_RE.search(window, start, end)
         value = _ERROR_VALUE_RE.match(window, end + 1)
         if ref is None or value is None:
-            return
+            return False
         row, column = int(ref[2]), column_index(ref[1].decode("ascii"))
-        self.found[(row, column)] = value[1].decode("ascii", "replace")
+        self.found.add(row, column, value[1].decode("utf-8", "replace").strip())
+        return True
 
 
 def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
