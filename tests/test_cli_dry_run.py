@@ -427,3 +427,19 @@ def test_a_failed_formula_in_a_workbook_is_reported_not_left_out(cli: Cli, tmp_p
     assert "spreadsheet error #N/A" in str(row[3])
     assert row[7] == "#N/A"
     assert results["H3"].comment is not None
+
+
+def test_failed_formulas_in_a_libreoffice_workbook_are_reported(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "patienten.xlsx"
+    shutil.copy(Path(__file__).parent / "data" / "libreoffice-formula-errors.xlsx", source)
+    result = cli("run", str(source), "--dry-run", "--group", "g", "--phone-region", "DE",
+                 "--results", str(tmp_path / "out.csv"))
+    assert result.code == 1, result.err
+    rows = read_results_csv(tmp_path / "out.csv", delimiter=",")
+    errors = {int(r["row"]): r["errors"] for r in rows}
+    assert "Vorname: This cell shows the spreadsheet error #N/A" in errors[3]
+    assert "[required]" not in errors[3]  # not mistaken for an empty first name
+    assert "Telefon: This cell shows the spreadsheet error #VALUE!" in errors[4]
+    assert "Gewicht: This cell shows the spreadsheet error #DIV/0!" in errors[5]
+    assert [r["status"] for r in rows] == ["valid", "invalid", "invalid", "invalid"]
+    assert rows[1]["Vorname"] == "#N/A"  # the results show what the spreadsheet shows

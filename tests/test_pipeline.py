@@ -389,3 +389,31 @@ def test_a_ctrl_c_before_the_file_is_read_says_there_is_no_results_file(
     document = json.loads(summary.read_text(encoding="utf-8"))
     assert (document["outcome"], document["exit_code"]) == ("interrupted", 130)
     assert document["results_file"] is None
+
+
+def test_a_ctrl_c_while_a_workbook_opens_does_not_wait_for_the_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    from aniva_import import pipeline
+
+    release = threading.Event()
+
+    def slow_open(self: pipeline.FilePipeline, mapping: object) -> None:
+        release.wait(20)  # a big workbook being parsed
+
+    def interrupted_warm_up(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.FilePipeline, "_open", slow_open)
+    monkeypatch.setattr(pipeline, "warm_up", interrupted_warm_up)
+    started = time.perf_counter()
+    try:
+        with pytest.raises(Interrupted, match="before the results file"):
+            import_file(Settings(input=tmp_path / "big.xlsx", dry_run=True, group="g"),
+                        clock=clock)
+        assert time.perf_counter() - started < 5  # not the 20 s the open would take
+    finally:
+        release.set()

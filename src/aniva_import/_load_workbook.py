@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime
 import math
-import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +38,7 @@ from aniva_import._workbook_zip import (
     check_zip,
     damaged,
     password_protected,
+    read_error_cells,
     sheet_part,
 )
 from aniva_import.errors import InputError
@@ -103,10 +103,10 @@ def open_workbook(path: Path, kind: Kind, sheet: str | None) -> WorkbookTable:
         head = f.read(8)
     if kind == "xls":
         check_xls(path, head)
-        date1904, error_cells = False, None
+        date1904, hinted = False, frozenset[str]()
     else:
         facts = check_zip(path, kind, head)
-        date1904, error_cells = facts.date1904, facts.error_cells
+        date1904, hinted = facts.date1904, facts.may_hold_errors
     workbook = _open_calamine(path, kind)
     try:
         name = _choose_sheet(path, workbook, sheet)
@@ -118,7 +118,7 @@ def open_workbook(path: Path, kind: Kind, sheet: str | None) -> WorkbookTable:
             raise _calamine_error(path, kind, exc) from None
     finally:
         workbook.close()
-    errors = _sheet_errors(path, name, error_cells) if error_cells else None
+    errors = _sheet_errors(path, kind, name, hinted) if hinted else None
     info = SourceInfo(path=path, kind=kind, sheet=name, date1904=date1904)
     start = data.start
     if start is not None:
@@ -132,11 +132,14 @@ def open_workbook(path: Path, kind: Kind, sheet: str | None) -> WorkbookTable:
     raise InputError(f"{where} is empty: no header row found")
 
 
-def _sheet_errors(path: Path, sheet: str, error_cells: dict[str, ErrorCells]) -> ErrorCells | None:
-    """The chosen sheet's error cells, if it has any."""
-    with zipfile.ZipFile(path) as archive:
-        part = sheet_part(archive, sheet)
-    return error_cells.get(part) if part is not None else None
+def _sheet_errors(path: Path, kind: Kind, sheet: str, hinted: frozenset[str]) -> ErrorCells | None:
+    """The chosen sheet's error cells, when its XML may hold any (.xlsx/.xlsm)."""
+    if kind not in ("xlsx", "xlsm"):
+        return None
+    part = sheet_part(path, sheet)
+    if part is None or part not in hinted:
+        return None
+    return read_error_cells(path, kind, part)
 
 
 def _rows_restored(

@@ -7,16 +7,19 @@ a total uncompressed size over 1 GiB (declared, and verified by streaming
 decompression so a lying header cannot slip through) or a member compressing
 better than 200:1 is refused with an InputError.
 
-The same decompression pass finds a worksheet's error cells (``t="e"``: a
-formula whose cached value is ``#N/A``, ``#DIV/0!`` …), which calamine reads as
-empty.  They are given back as their error text, so that the normalisers report
-them (``spreadsheet_error``) instead of a value silently going missing.  Only for
-.xlsx/.xlsm: calamine also reads error cells of .xls and .ods files as empty,
-and those stay empty.
+Error cells (``t="e"``: a formula whose cached value is ``#N/A``, ``#DIV/0!`` …)
+are read by calamine as empty.  The decompression pass notes, cheaply, which parts
+may hold some; when the chosen sheet is one of them, :func:`read_error_cells`
+reads that sheet's XML with expat (one linear pass: formulas, prefixes, quoting,
+cells without a reference) and the cells are given back as their error text, so
+that the normalisers report them (``spreadsheet_error``) instead of a value going
+missing silently.  Only for .xlsx/.xlsm: calamine also reads error cells of .xls
+and .ods files as empty, and those stay empty.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import struct
 import xml.etree.ElementTree as ET
@@ -24,9 +27,10 @@ import zipfile
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, NoReturn
+from xml.parsers import expat
 
 from aniva_import._normalize_base import SPREADSHEET_ERRORS
 from aniva_import.errors import InputError
@@ -96,8 +100,8 @@ class ZipFacts:
     """What the container check learnt on the way."""
 
     date1904: bool = False
-    #: worksheet part name (``xl/worksheets/sheet1.xml``) → its error cells
-    error_cells: dict[str, ErrorCells] = field(default_factory=dict)
+    #: the parts whose XML may hold error cells (it contains a quoted ``e``)
+    may_hold_errors: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- messages
@@ -153,7 +157,7 @@ def check_zip(path: Path, kind: Kind, head: bytes) -> ZipFacts:
             if declared > MAX_UNCOMPRESSED_BYTES:
                 raise _bomb(path)
             names = {info.filename for info in infos}
-            error_cells = _verify_sizes(path, kind, infos)
+            hinted = _verify_sizes(path, kind, infos)
             if kind == "ods":
                 if "content.xml" not in names:
                     raise damaged(path, kind)
@@ -166,8 +170,8 @@ def check_zip(path: Path, kind: Kind, head: bytes) -> ZipFacts:
                 raise damaged(path, kind)
             if "xl/workbook.xml" in names:
                 date1904 = _DATE1904_RE.search(archive.read("xl/workbook.xml")) is not None
-                return ZipFacts(date1904, error_cells)
-            return ZipFacts(False, error_cells)
+                return ZipFacts(date1904, hinted)
+            return ZipFacts(False, hinted)
     except InputError:
         raise
     except (
@@ -184,34 +188,31 @@ def check_zip(path: Path, kind: Kind, head: bytes) -> ZipFacts:
         raise damaged(path, kind) from None
 
 
-def _verify_sizes(path: Path, kind: Kind, infos: list[zipfile.ZipInfo]) -> dict[str, ErrorCells]:
+def _verify_sizes(path: Path, kind: Kind, infos: list[zipfile.ZipInfo]) -> frozenset[str]:
     """Stream-decompress every member, counting real (not declared) sizes; on the way,
-    collect the error cells of every worksheet (see :class:`_ErrorScanner`)."""
+    note the members whose XML may hold error cells (a cheap ``find`` a block)."""
     total = 0
-    errors: dict[str, ErrorCells] = {}
+    hinted: set[str] = set()
     with path.open("rb") as f:
         for info in infos:
-            scanner = _ErrorScanner() if _WORKSHEET_RE.match(info.filename) else None
+            hint = _ErrorHint()
             if info.compress_type == zipfile.ZIP_STORED:
                 total += info.compress_size
-                if scanner is not None:  # rare: scan the stored sheet as it is
-                    with zipfile.ZipFile(path) as archive, archive.open(info) as member:
-                        while block := member.read(1 << 24):
-                            scanner.feed(block)
+                with zipfile.ZipFile(path) as archive, archive.open(info) as member:
+                    while block := member.read(1 << 23):
+                        hint.feed(block)
             elif info.compress_type != zipfile.ZIP_DEFLATED:
                 raise damaged(path, kind)
             else:
-                total += _inflate(f, path, kind, info, scanner)
-            if scanner is not None and len(scanner.found):
-                errors[info.filename] = scanner.found
+                total += _inflate(f, path, kind, info, hint)
+            if hint.seen:
+                hinted.add(info.filename)
             if total > MAX_UNCOMPRESSED_BYTES:
                 raise _bomb(path)
-    return errors
+    return frozenset(hinted)
 
 
-def _inflate(
-    f: BinaryIO, path: Path, kind: Kind, info: zipfile.ZipInfo, scanner: _ErrorScanner | None
-) -> int:
+def _inflate(f: BinaryIO, path: Path, kind: Kind, info: zipfile.ZipInfo, hint: _ErrorHint) -> int:
     """Inflate one member in bounded steps; its real size."""
     f.seek(info.header_offset)
     local = f.read(30)
@@ -234,88 +235,136 @@ def _inflate(
             if produced > info.file_size + (1 << 16):  # the header lied
                 lie = produced - info.file_size
                 raise _bomb(path) if lie >= 1 << 20 else damaged(path, kind)
-            if scanner is not None:
-                scanner.feed(block)
+            hint.feed(block)
     return produced
 
 
-_WORKSHEET_RE = re.compile(r"xl/worksheets/[^/]+\.xml\Z")
-_ERROR_ATTRIBUTE = b't="e"'
-_CELL_REF_RE = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"')
-_ERROR_VALUE_RE = re.compile(rb"\s*<v>([^<]{1,32})</v>")
-_SCAN_OVERLAP = 4096
-_MAX_BOOK_PART = 4 << 20
-
-
-class _ErrorScanner:
-    """Finds ``<c r="B7" t="e"><v>#N/A</v></c>`` in a worksheet's XML, fed in blocks.
-
-    Cheap when there are none (one ``bytes.find`` a block).  A cell cut by a block
-    boundary is found in the next block, which starts with the last 4 KiB of this
-    one; a cell without an ``r`` reference cannot be placed and is not reported."""
+class _ErrorHint:
+    """Whether a part's XML contains ``"e"`` or ``'e'`` (how an error cell's type
+    attribute ends), across block boundaries.  Cheap; the real reading is
+    :func:`read_error_cells`, for the chosen sheet only."""
 
     def __init__(self) -> None:
-        self.found = ErrorCells()
+        self.seen = False
         self._tail = b""
-        self._fed = 0  # bytes fed so far
-        self._last = -1  # stream offset of the last cell recorded (the overlap repeats it)
 
     def feed(self, block: bytes) -> None:
-        tail = self._tail
-        self._fed += len(block)
-        if _ERROR_ATTRIBUTE not in block and _ERROR_ATTRIBUTE not in tail + block[:8]:
-            # the common case: no error cell here (and no copy of the block)
-            self._tail = (tail + block)[-_SCAN_OVERLAP:] if len(block) < _SCAN_OVERLAP else (
-                block[-_SCAN_OVERLAP:]
-            )
+        if not self.seen:
+            self.seen = any(n in block or n in self._tail + block[:2] for n in _HINTS)
+            self._tail = block[-2:]
+
+
+_HINTS = (b'"e"', b"'e'")
+_MAX_BOOK_PART = 4 << 20
+#: more error cells than this in one sheet: the file is refused (its formulas need fixing)
+MAX_ERROR_CELLS = 2_000_000
+_SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_SEP = "\x1f"
+
+
+class _Refused(Exception):
+    """The sheet XML declares a DTD or entities (never in a real sheet): refused."""
+
+
+def read_error_cells(path: Path, kind: Kind, part: str) -> ErrorCells:
+    """The error cells (``<c t="e">`` with a cached ``<v>``) of one worksheet part,
+    read with expat: prefixes, quoting, formulas and cells without an ``r``
+    reference (placed as Excel places them) all handled.  A DTD or entity
+    declaration, broken XML or too many error cells → InputError."""
+    found = ErrorCells()
+    at = _Position()
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        namespace, _, local = name.rpartition(_NS_SEP)
+        if namespace != _SHEET_NS:
             return
-        window = tail + block
-        self._tail = window[-_SCAN_OVERLAP:]
-        offset = self._fed - len(window)  # the window's start in the stream
-        at = window.find(_ERROR_ATTRIBUTE)
-        while at != -1:
-            if offset + at > self._last and self._cell_at(window, at):
-                self._last = offset + at
-            at = window.find(_ERROR_ATTRIBUTE, at + len(_ERROR_ATTRIBUTE))
+        if local == "row":
+            number = attrs.get("r", "").strip()
+            at.row = int(number) if number.isdigit() else at.row + 1
+            at.column = -1
+        elif local == "c":
+            ref = _CELL_REF.fullmatch(attrs.get("r", ""))
+            if ref:
+                at.row, at.column = int(ref[2]), column_index(ref[1])
+            else:
+                at.column += 1
+            at.error, at.text, at.in_value = attrs.get("t", "").strip() == "e", "", False
+        elif local == "v" and at.error:
+            at.in_value = True
 
-    def _cell_at(self, window: bytes, at: int) -> bool:
-        start = window.rfind(b"<c", 0, at)
-        end = window.find(b">", at)
-        if (
-            start == -1
-            or end == -1
-            or window[start + 2 : start + 3] not in (b" ", b"\t", b"\r", b"\n")
-            or window[at - 1 : at] not in (b" ", b"\t", b"\r", b"\n")
-            or b">" in window[start:at]
-        ):
-            return False  # not a cell's own attribute (or cut off: the next block has it)
-        ref = _CELL_REF_RE.search(window, start, end)
-        value = _ERROR_VALUE_RE.match(window, end + 1)
-        if ref is None or value is None:
-            return False
-        row, column = int(ref[2]), column_index(ref[1].decode("ascii"))
-        self.found.add(row, column, value[1].decode("utf-8", "replace").strip())
-        return True
+    def end(name: str) -> None:
+        if at.in_value and name.rpartition(_NS_SEP)[2] == "v":
+            at.in_value = False
+            found.add(at.row, at.column, at.text.strip())
+            if len(found) > MAX_ERROR_CELLS:
+                raise InputError(
+                    f"{path}: more than {MAX_ERROR_CELLS:,} cells show a spreadsheet error "
+                    "(#N/A, #REF! …); correct the formulas, save and try again"
+                )
+
+    def text(data: str) -> None:
+        if at.in_value and len(at.text) < 64:
+            at.text += data
+
+    def refuse(*_args: object) -> NoReturn:
+        raise _Refused
+
+    parser = expat.ParserCreate(namespace_separator=_NS_SEP)
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(part) as member:
+            while block := member.read(1 << 20):
+                parser.Parse(block, False)
+            parser.Parse(b"", True)
+    except InputError:
+        raise
+    except (_Refused, expat.ExpatError, KeyError, ValueError, OSError, EOFError,
+            zipfile.BadZipFile, zlib.error):
+        raise damaged(path, kind) from None
+    return found
 
 
-def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
-    """The worksheet part (``xl/worksheets/sheet1.xml``) that holds sheet ``sheet``,
-    from the workbook and its relationships; None when they do not say."""
+class _Position:
+    """Where the expat pass is in the sheet, and the error cell it is in."""
+
+    __slots__ = ("column", "error", "in_value", "row", "text")
+
+    def __init__(self) -> None:
+        self.row, self.column = 0, -1
+        self.error = self.in_value = False
+        self.text = ""
+
+
+_CELL_REF = re.compile(r"\s*([A-Z]{1,3})([0-9]{1,7})\s*")
+
+
+def sheet_part(path: Path, sheet: str) -> str | None:
+    """The part (``xl/worksheets/sheet1.xml``) that holds sheet ``sheet``, from the
+    workbook and its relationships; None when they do not say (or cannot be read:
+    then the error cells are simply not looked for)."""
     ns = {
-        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "m": _SHEET_NS,
         "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
         "p": "http://schemas.openxmlformats.org/package/2006/relationships",
     }
-    # Two small parts of a package already checked above.  ElementTree resolves no
-    # external entities and expat (>= 2.4) stops entity-expansion bombs; the size
-    # bound keeps anything else small.
+    # Two small parts of a package already checked.  ElementTree resolves no external
+    # entities and expat (>= 2.4) stops entity-expansion bombs; the size bound keeps
+    # anything else small.
     try:
-        parts = [archive.getinfo(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")]
-        if any(p.file_size > _MAX_BOOK_PART for p in parts):
-            return None
-        book = ET.fromstring(archive.read(parts[0]))  # noqa: S314 - see above
-        rels = ET.fromstring(archive.read(parts[1]))  # noqa: S314 - see above
-    except (KeyError, ET.ParseError):
+        with zipfile.ZipFile(path) as archive:
+            names = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+            parts = [archive.getinfo(n) for n in names]
+            if any(p.file_size > _MAX_BOOK_PART for p in parts):
+                return None
+            book = ET.fromstring(archive.read(parts[0]))  # noqa: S314 - see above
+            rels = ET.fromstring(archive.read(parts[1]))  # noqa: S314 - see above
+    except (KeyError, ET.ParseError, LookupError, ValueError, OSError, EOFError,
+            zipfile.BadZipFile, zlib.error):
         return None
     rel_id = next(
         (s.get(f"{{{ns['r']}}}id") for s in book.iterfind("m:sheets/m:sheet", ns)
@@ -326,11 +375,11 @@ def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
         (r.get("Target") for r in rels.iterfind("p:Relationship", ns) if r.get("Id") == rel_id),
         None,
     )
-    if rel_id is None or target is None:
+    if rel_id is None or not target:
         return None
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return str(PurePosixPath("xl", target))
+    resolved = posixpath.normpath(target.lstrip("/") if target.startswith("/") else
+                                  posixpath.join("xl", target))
+    return None if resolved.startswith("..") else resolved
 
 
 def _contains(path: Path, needle: bytes, limit: int = 64 << 20) -> bool:

@@ -329,11 +329,11 @@ class FilePipeline:
 
         thread = threading.Thread(target=open_it, name="aniva-import-open", daemon=True)
         thread.start()
-        try:
-            warm_up(self.clock().date(), known_region(phone_region))
-            self._warm = True
-        finally:
-            thread.join()
+        # A Ctrl-C (or any failure) here leaves at once, without waiting for the
+        # thread: it is a daemon, and no worker is forked after it.
+        warm_up(self.clock().date(), known_region(phone_region))
+        self._warm = True
+        thread.join()
         if failed:
             raise failed[0]
         if start_pool:
