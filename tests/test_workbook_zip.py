@@ -178,3 +178,24 @@ def test_unreadable_relationships_only_mean_no_error_cells(tmp_path: Path) -> No
         for name, data in parts.items():
             archive.writestr(name, data)
     assert sheet_part(path, "Patients") is None
+
+
+@pytest.mark.parametrize(
+    ("blocks", "seen"),
+    [
+        ([b'<worksheet a="1"><c r="A1" t="s"><v>0</v></c>'], False),
+        ([b'<worksheet a="1"><c r="A1" t="e"><v>#N/A</v></c>'], True),
+        ([b'<worksheet a="1"><c r="A1" t="', b'e"><v>#N/A</v></c>'], True),  # cut
+        ([b"<worksheet a='1'><c r='A1' t='e'><v>#N/A</v></c>"], True),  # single quotes
+        ([b"<worksheet a='1'><c r='A1' t='n'><v>1</v></c>"], False),
+    ],
+)
+def test_the_cheap_hint_sees_error_cells_as_programs_write_them(
+    blocks: list[bytes], seen: bool
+) -> None:
+    from aniva_import._workbook_zip import _ErrorHint
+
+    hint = _ErrorHint()
+    for block in blocks:
+        hint.feed(block)
+    assert hint.seen is seen
