@@ -215,7 +215,7 @@ class FilePipeline:
             region = settings.phone_region or (mapping.phone_region if mapping else None)
             early = settings.workers > 1 and _file_size(settings.input) >= EARLY_POOL_BYTES
             if is_workbook(settings.input):
-                table = self._open_while_warming(mapping, region, start_pool=early)
+                table = self._open_while_warming(mapping, region, early_pool=early)
             else:
                 if early:  # the workers get ready while this process opens the file
                     self._start_pool(region)
@@ -310,7 +310,7 @@ class FilePipeline:
         return ordered_verdicts(chunks, plan, self.settings.workers, pool)
 
     def _open_while_warming(
-        self, mapping: MappingFile | None, phone_region: str | None, *, start_pool: bool
+        self, mapping: MappingFile | None, phone_region: str | None, *, early_pool: bool
     ) -> Table:
         """Open a workbook in a thread while this thread imports and warms up the stages.
 
@@ -336,7 +336,7 @@ class FilePipeline:
         thread.join()
         if failed:
             raise failed[0]
-        if start_pool:
+        if early_pool:
             self._start_pool(phone_region)
         return opened[0]
 
