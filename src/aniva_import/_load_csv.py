@@ -219,12 +219,11 @@ class CsvTable(Table):
                         number += 1
                         if number <= header_row:
                             continue
+                        first = record[0] if record else ""
+                        if (not first or first.isspace()) and not "".join(record).strip():
+                            continue  # blank (most rows start with a filled cell: no join)
                         if len(record) != width:
-                            if not "".join(record).strip():
-                                continue
                             record = fit_row(record, width, number, 0, problems)
-                        elif not "".join(record).strip():
-                            continue
                         buffer.append(record)
                         numbers.append(number)
                         if len(buffer) >= rows:
