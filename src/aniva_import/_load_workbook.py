@@ -32,15 +32,13 @@ from typing import Any
 
 import python_calamine
 
-from aniva_import._workbook_zip import (
+from aniva_import._error_cells import (
     ErrorCells,
-    check_xls,
-    check_zip,
-    damaged,
-    password_protected,
+    UnreadableSheet,
     read_error_cells,
     sheet_part,
 )
+from aniva_import._workbook_zip import check_xls, check_zip, damaged, password_protected
 from aniva_import.errors import InputError
 from aniva_import.load import (
     Cell,
@@ -139,7 +137,10 @@ def _sheet_errors(path: Path, kind: Kind, sheet: str, hinted: frozenset[str]) ->
     part = sheet_part(path, sheet)
     if part is None or part not in hinted:
         return None
-    return read_error_cells(path, kind, part)
+    try:
+        return read_error_cells(path, part)
+    except UnreadableSheet:
+        raise damaged(path, kind) from None
 
 
 def _rows_restored(

@@ -9,17 +9,14 @@ duplicates (which needs file order) and writes the results file in order.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
 import os
-import signal
 import threading
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from aniva_import._chunks import (
@@ -28,6 +25,7 @@ from aniva_import._chunks import (
     Plan,
     warm_up,
 )
+from aniva_import._interrupts import interrupt_after_the_write, no_second_interrupt
 from aniva_import._workers import chunk_rows, known_region, ordered_verdicts, start_pool
 from aniva_import._writing import write_chunk, write_not_sent
 from aniva_import.errors import (
@@ -80,40 +78,6 @@ def _file_size(path: Path) -> int:
 def _os_message(error: OSError) -> str:
     where = f" {error.filename}" if error.filename else ""
     return f"Cannot write{where}: {error.strerror or error}."
-
-
-SigintHandler = Callable[[int, FrameType | None], object] | int | None
-
-
-@contextlib.contextmanager
-def _ctrl_c_handled_by(handler: SigintHandler) -> Iterator[None]:
-    """Ctrl-C goes to ``handler`` for a moment (only the main thread can change signal
-    handling; elsewhere nothing changes)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextlib.contextmanager
-def _interrupt_after_the_write() -> Iterator[None]:
-    """A Ctrl-C while a chunk is written (and counted), or the file committed, takes
-    effect right after: the results file never holds part of a chunk, no row is listed
-    twice, and a finished file is not thrown away."""
-    caught: list[int] = []
-    with _ctrl_c_handled_by(lambda signum, _frame: caught.append(signum)):
-        yield
-    if caught:
-        signal.raise_signal(signal.SIGINT)  # now handled as it would have been
-
-
-def _no_second_interrupt() -> contextlib.AbstractContextManager[None]:
-    """Ignore Ctrl-C for the moment it takes to finish the results file after the first."""
-    return _ctrl_c_handled_by(signal.SIG_IGN)
 
 
 class FilePipeline:
@@ -381,12 +345,12 @@ class FilePipeline:
                 if number and verdict.date_evidence is not None:
                     evidence.add(verdict.date_evidence)
                 twins = duplicates.check(verdict.valid_rows, verdict.keys)
-                with _interrupt_after_the_write():
+                with interrupt_after_the_write():
                     write_chunk(writer, chunk, verdict, twins, plan, report, self.progress)
         except KeyboardInterrupt:
             if verdicts is not None:
                 verdicts.close()
-            with _no_second_interrupt():  # finishing the results file takes a moment
+            with no_second_interrupt():  # finishing the results file takes a moment
                 try:
                     write_not_sent(writer, table, report, kept, after=report.last_row,
                                    chunk_rows=self.settings.chunk_rows)
@@ -402,7 +366,7 @@ class FilePipeline:
         if infer and evidence.any and evidence.order != used:
             writer.discard()  # checked with the wrong order: the caller runs again
         else:
-            with _interrupt_after_the_write():  # a finished file is kept, whatever happens
+            with interrupt_after_the_write():  # a finished file is kept, whatever happens
                 writer.commit()
                 self._committed = True
         return used, evidence
