@@ -1,5 +1,4 @@
-"""The workbook container, checked before calamine sees it, and what calamine
-does not report.
+"""The workbook container, checked before calamine sees it.
 
 Before calamine opens a zip-based file it is inspected: not a zip, an OLE file
 with an ``EncryptedPackage`` (a password-protected workbook), too many members,
@@ -7,14 +6,10 @@ a total uncompressed size over 1 GiB (declared, and verified by streaming
 decompression so a lying header cannot slip through) or a member compressing
 better than 200:1 is refused with an InputError.
 
-Error cells (``t="e"``: a formula whose cached value is ``#N/A``, ``#DIV/0!`` …)
-are read by calamine as empty.  The decompression pass notes, cheaply, which parts
-may hold some; when the chosen sheet is one of them, :func:`read_error_cells`
-reads that sheet's XML with expat (one linear pass: formulas, prefixes, quoting,
-cells without a reference) and the cells are given back as their error text, so
-that the normalisers report them (``spreadsheet_error``) instead of a value going
-missing silently.  Only for .xlsx/.xlsm: calamine also reads error cells of .xls
-and .ods files as empty, and those stay empty.
+The decompression pass also notes which parts may hold error cells, for
+:mod:`aniva_import._error_cells` (calamine reads those cells as empty).  Only
+for .xlsx/.xlsm: calamine also reads error cells of .xls and .ods files as empty,
+and those stay empty.
 """
 
 from __future__ import annotations
