@@ -446,7 +446,12 @@ def test_render_rows_is_render_row_for_each_row(
     flagged = {i: f for i, f in flagged.items() if i < len(rows)}
     joined, ends = _xlsx_cells.render_rows(first, rows, flagged)
     singles = [_xlsx_cells.render_row(first + i, r, flagged.get(i)) for i, r in enumerate(rows)]
-    assert joined == _xlsx_cells.RenderedRows.join(singles)
+    assert joined == _xlsx_cells.RenderedRows(
+        "".join(s.xml for s in singles),
+        max((s.width for s in singles), default=0),
+        "".join(s.notes for s in singles),
+        tuple(i for s in singles for i in s.notes_at),
+    )
     assert [joined.xml[: end] for end in ends] == [
         "".join(s.xml for s in singles[: i + 1]) for i in range(len(rows))
     ]

@@ -125,15 +125,6 @@ class RenderedRows:
     #: (row, column) 0-based of every note, flattened
     notes_at: tuple[int, ...] = ()
 
-    @staticmethod
-    def join(parts: Sequence[RenderedRows]) -> RenderedRows:
-        return RenderedRows(
-            "".join(p.xml for p in parts),
-            max((p.width for p in parts), default=0),
-            "".join(p.notes for p in parts),
-            tuple(i for p in parts for i in p.notes_at),
-        )
-
 
 _LETTERS: list[str] = []
 
