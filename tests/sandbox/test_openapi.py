@@ -20,7 +20,7 @@ from aniva_import.validate import ProfileValidator, frame_from_columns
 sandbox_session = testing.sandbox_session
 sandbox = testing.sandbox
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGED = resources.files("aniva_import").joinpath("data/openapi.json")
 TODAY = dt.date(2025, 6, 15)
 
