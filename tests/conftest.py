@@ -11,7 +11,7 @@ import pytest
 
 from aniva_import.cli import main
 
-pytest_plugins = ["aniva_import.testing"]
+pytest_plugins = ["aniva_import.testing.fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_data"

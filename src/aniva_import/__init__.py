@@ -1,8 +1,9 @@
 """aniva-import: create Aniva Health profiles from clinic spreadsheets, safely.
 
-The package is library first: every stage is a module named after what it does
-(``load``, ``mapping``, ``normalize``, ``validate``, ``report``, ``pipeline``,
-``sandbox``) and ``cli`` only turns options into a frozen :class:`Settings`.
+The package is library first, one subpackage per stage of the data path
+(``load`` → ``mapping`` → ``normalize`` → ``validate`` → ``pipeline`` →
+``results`` / ``report``, beside ``sandbox``), and ``cli`` only turns options into a
+frozen :class:`Settings`.  ``pipeline.import_file(settings)`` runs one file.
 
 Importing the package is cheap: heavy dependencies (pandas, pandera) are only
 imported by the stages that need them.
@@ -14,7 +15,9 @@ from aniva_import.errors import (
     InputError,
     MappingError,
 )
-from aniva_import.types import ApiKey, Problem, Settings, Status
+from aniva_import.problems import Problem, ProblemCode
+from aniva_import.settings import ApiKey, Settings
+from aniva_import.types import Status
 
 __all__ = [
     "AnivaImportError",
@@ -23,6 +26,7 @@ __all__ = [
     "InputError",
     "MappingError",
     "Problem",
+    "ProblemCode",
     "Settings",
     "Status",
     "__version__",

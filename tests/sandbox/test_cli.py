@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from aniva_import import _cli_sandbox
+from aniva_import.cli import sandbox as _cli_sandbox
 from aniva_import.sandbox import Faults, SandboxConfig, is_loopback
 
 OPTIONS = (

@@ -73,8 +73,14 @@ def test_document_is_in_step_with_the_rules() -> None:
 # --- the sandbox takes every row the client's pandera schema calls valid -----------------
 
 _text = st.text(min_size=0, max_size=rules.MAX_TEXT_LENGTH + 5)
-_clean_text = st.text(
-    st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=rules.MAX_TEXT_LENGTH
+_printable: st.SearchStrategy[str] = st.characters(categories=("L", "M", "N", "P", "S"))
+_name_char = st.one_of(_printable, st.just(" "))
+_letter: st.SearchStrategy[str] = st.characters(categories=["L"])
+#: names as the client's schema takes them: printable, at least one letter
+_clean_text = st.builds(
+    lambda letter, rest: letter + rest,
+    _letter,
+    st.text(_name_char, max_size=rules.MAX_TEXT_LENGTH - 1),
 )
 
 

@@ -1,0 +1,74 @@
+"""The ``aniva-import`` command: options → :class:`~aniva_import.settings.Settings` →
+library → exit code.  Nothing else lives here.
+
+Environment variables (``ANIVA_API_URL``, ``ANIVA_API_KEY``) are read here and only
+here.  Heavy modules are imported inside the commands so that ``aniva-import --help``
+starts fast.  One module per command: ``run``, ``sandbox``, ``nightly``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+from aniva_import import __version__
+from aniva_import.cli import nightly, run, sandbox
+from aniva_import.cli.console import PROG, Console, silence_broken_stdout
+from aniva_import.errors import AnivaImportError, Interrupted
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Create Aniva Health profiles from clinic spreadsheets (CSV, Excel), safely.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    run.add_parser(commands)
+    sandbox.add_parser(commands)
+    nightly.add_parser(commands)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    """Run the command line; returns the exit code (see PRODUCT.md)."""
+    console = Console(stdout, stderr, environ)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if isinstance(exit_.code, int) else 2
+    handler = args.handler
+    try:
+        if args.command == "sandbox":
+            return int(handler(args))
+        return int(handler(args, console))
+    except Interrupted as error:
+        console.error(str(error))
+        return error.exit_code
+    except KeyboardInterrupt:
+        console.error("Interrupted.")
+        return 130
+    except AnivaImportError as error:
+        console.error(str(error))
+        return error.exit_code
+    except BrokenPipeError:  # the reader of our output went away: nothing more to say
+        silence_broken_stdout(console)
+        return 2
+    except Exception as error:  # a bug: say so without a traceback (it could hold patient data)
+        if console.environ.get("ANIVA_IMPORT_DEBUG"):
+            raise
+        console.error(
+            f"internal error ({type(error).__name__}); nothing was sent. Please report it; "
+            "set ANIVA_IMPORT_DEBUG=1 to see details."
+        )
+        return 2

@@ -1,0 +1,149 @@
+"""``aniva-import run FILE``: options → :class:`Settings` → ``pipeline.import_file`` →
+the terminal summary and the exit code."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from aniva_import.cli.console import Console, silence_broken_stdout
+from aniva_import.errors import ConfigError
+from aniva_import.settings import DEFAULT_API_URL, ApiKey, Settings
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
+    """Register the ``run`` command."""
+    run = commands.add_parser(
+        "run",
+        help="import one file (or check it with --dry-run)",
+        description="Import one spreadsheet, or check it with --dry-run. "
+        "Exit codes: 0 all rows fine, 1 some rows need attention, 2 nothing was done, "
+        "3 aborted part-way, 130 interrupted.",
+    )
+    run.add_argument("file", type=Path, metavar="FILE",
+                     help="CSV, TXT, XLSX, XLSM, XLS or ODS file")
+    run.add_argument("--dry-run", action="store_true", help="validate only; no network, no key")
+    run.add_argument("--group", metavar="SLUG",
+                     help="profile group for rows that do not name one in a column of their own")
+    run.add_argument("--mapping", type=Path, metavar="PATH",
+                     help="TOML file: column mapping and parsing conventions for unusual files")
+    run.add_argument("--phone-region", metavar="CC",
+                     help="ISO country (DE, FI, …) for phone numbers without a country code")
+    run.add_argument("--sheet", metavar="NAME", help="worksheet to read (default: the first)")
+    run.add_argument("--results", type=Path, metavar="PATH",
+                     help="results file (default: <input stem>.results.<csv or xlsx> beside it)")
+    run.add_argument("--api-url", metavar="URL",
+                     help=f"API base (default {DEFAULT_API_URL}; env ANIVA_API_URL)")
+    run.add_argument("--api-key-file", type=Path, metavar="PATH",
+                     help="file holding the API key; otherwise env ANIVA_API_KEY")
+    run.add_argument("--rate", type=_positive_float, metavar="N",
+                     help="requests per second at most")
+    run.add_argument("--concurrency", type=_positive_int, default=4, metavar="N",
+                     help="requests in flight at most (default 4)")
+    run.add_argument("--state", type=Path, metavar="PATH",
+                     help="the import ledger (SQLite) that remembers what was already created")
+    run.add_argument("--sandbox", action="store_true",
+                     help="start the built-in sandbox API on loopback and import into it")
+    run.add_argument("--summary-json", type=Path, metavar="PATH",
+                     help="write a machine-readable summary of the run")
+    run.add_argument("--workers", type=_positive_int, metavar="N",
+                     help="processes used to check rows (default: up to 2, by CPU count)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    run.add_argument("--no-fast-paths", action="store_true",
+                     help="check e-mails and phone numbers with the libraries alone (slower; "
+                          "the answers are the same), e.g. after upgrading phonenumbers")
+    run.set_defaults(handler=run_command)
+
+
+def _read_key(args: argparse.Namespace, console: Console) -> ApiKey | None:
+    if args.api_key_file is not None:
+        try:
+            text = args.api_key_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"The API key file {args.api_key_file} cannot be read "
+                              f"({exc.strerror}).") from None
+        try:
+            return ApiKey(text)
+        except ValueError:
+            raise ConfigError(f"The API key file {args.api_key_file} is empty.") from None
+    value = console.environ.get("ANIVA_API_KEY", "")
+    return ApiKey(value) if value.strip() else None
+
+
+def settings_from_args(args: argparse.Namespace, console: Console) -> Settings:
+    """Turn ``run`` options (and the environment) into frozen settings."""
+    from aniva_import.pipeline import default_workers
+
+    api_key = None if args.dry_run else _read_key(args, console)
+    region = args.phone_region
+    if region is not None and not (len(region) == 2 and region.isalpha()):
+        raise ConfigError(f"--phone-region takes a two-letter country code such as DE or FI, "
+                          f"not {region!r}.")
+    return Settings(
+        input=args.file,
+        dry_run=args.dry_run,
+        group=args.group,
+        mapping=args.mapping,
+        phone_region=region.upper() if region else None,
+        sheet=args.sheet,
+        results=args.results,
+        api_url=args.api_url or console.environ.get("ANIVA_API_URL") or DEFAULT_API_URL,
+        api_key=api_key,
+        rate=args.rate,
+        concurrency=args.concurrency,
+        state=args.state,
+        summary_json=args.summary_json,
+        workers=args.workers or default_workers(),
+        progress=not args.no_progress and console.stderr.isatty(),
+        fast_paths=not args.no_fast_paths,
+    )
+
+
+def run_command(args: argparse.Namespace, console: Console) -> int:
+    from aniva_import.pipeline import import_file
+    from aniva_import.report import render_summary
+
+    settings = settings_from_args(args, console)
+    if not settings.dry_run and settings.api_key is None and not args.sandbox:
+        raise ConfigError("No API key: pass --api-key-file PATH or set ANIVA_API_KEY "
+                          "(or use --dry-run to check the file without sending).")
+    bar = None
+    progress = None
+    if settings.progress:
+        from tqdm import tqdm
+
+        # no monitor thread: worker processes are forked, best from a lone thread
+        tqdm.monitor_interval = 0
+        bar = tqdm(file=console.stderr, unit=" rows", desc="checking", leave=False)
+
+        def progress(rows: int) -> None:
+            bar.update(rows)
+
+    try:
+        report = import_file(settings, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    try:
+        print(render_summary(report), file=console.stdout)
+        console.stdout.flush()
+    except BrokenPipeError:  # `aniva-import run … | head`: the reader went away early
+        silence_broken_stdout(console)
+    return report.exit_code
+
+

@@ -1,0 +1,210 @@
+"""The workbook container, checked before calamine sees it.
+
+Before calamine opens a zip-based file it is inspected: not a zip, an OLE file
+with an ``EncryptedPackage`` (a password-protected workbook), too many members,
+a total uncompressed size over 1 GiB (declared, and verified by streaming
+decompression so a lying header cannot slip through) or a member compressing
+better than 200:1 is refused with an InputError.
+
+The decompression pass also notes which parts may hold error cells, for
+:mod:`aniva_import.load._error_cells` (calamine reads those cells as empty).  Only
+for .xlsx/.xlsm: calamine also reads error cells of .xls and .ods files as empty,
+and those stay empty.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from aniva_import.errors import InputError
+from aniva_import.load._error_cells import ErrorHint
+from aniva_import.load._formats import OLE_MAGIC, ZIP_MAGIC, Kind
+
+MAX_UNCOMPRESSED_BYTES = 1 << 30
+MAX_COMPRESSION_RATIO = 200
+RATIO_CHECK_MIN_BYTES = 4 << 20
+MAX_MEMBERS = 10_000
+
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_DATE1904_RE = re.compile(rb"""date1904\s*=\s*["'](1|true)["']""")
+
+@dataclass(frozen=True)
+class ZipFacts:
+    """What the container check learnt on the way."""
+
+    date1904: bool = False
+    #: the parts whose XML may hold error cells (it contains a quoted ``e``)
+    may_hold_errors: frozenset[str] = frozenset()
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def damaged(path: Path, kind: Kind) -> InputError:
+    what = "OpenDocument" if kind == "ods" else "Excel"
+    return InputError(f"{path} is not a valid {what} file (it may be damaged)")
+
+
+def password_protected(path: Path) -> InputError:
+    return InputError(f"{path} is password-protected; save it without a password and try again")
+
+
+def _bomb(path: Path) -> InputError:
+    return InputError(
+        f"{path} looks like a zip bomb (it would unpack to far more data than a "
+        "spreadsheet holds), so it was not opened"
+    )
+
+
+# --------------------------------------------------------------------------- containers
+
+
+def check_zip(path: Path, kind: Kind, head: bytes) -> ZipFacts:
+    """Validate a zip-based workbook; return what the later stages need from it."""
+    if head.startswith(OLE_MAGIC):
+        if kind != "ods" and _contains(path, _ENCRYPTED_PACKAGE):
+            raise password_protected(path)
+        if kind != "ods":
+            raise InputError(
+                f"{path} is an Excel workbook in the old format with the wrong extension; "
+                "give it the .xls extension and try again"
+            )
+        raise damaged(path, kind)
+    if not head.startswith(ZIP_MAGIC):
+        raise damaged(path, kind)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_MEMBERS:
+                raise _bomb(path)
+            declared = 0
+            for info in infos:
+                declared += info.file_size
+                if info.flag_bits & 0x1:
+                    raise password_protected(path)
+                if (
+                    info.file_size > RATIO_CHECK_MIN_BYTES
+                    and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1)
+                ):
+                    raise _bomb(path)
+            if declared > MAX_UNCOMPRESSED_BYTES:
+                raise _bomb(path)
+            names = {info.filename for info in infos}
+            hinted = _verify_sizes(path, kind, infos)
+            if kind == "ods":
+                if "content.xml" not in names:
+                    raise damaged(path, kind)
+                if "META-INF/manifest.xml" in names and b"encryption-data" in archive.read(
+                    "META-INF/manifest.xml"
+                ):
+                    raise password_protected(path)
+                return ZipFacts()
+            if "[Content_Types].xml" not in names:
+                raise damaged(path, kind)
+            if "xl/workbook.xml" in names:
+                date1904 = _DATE1904_RE.search(archive.read("xl/workbook.xml")) is not None
+                return ZipFacts(date1904, hinted)
+            return ZipFacts(False, hinted)
+    except InputError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+        zlib.error,
+        struct.error,
+    ):
+        raise damaged(path, kind) from None
+
+
+def _verify_sizes(path: Path, kind: Kind, infos: list[zipfile.ZipInfo]) -> frozenset[str]:
+    """Stream-decompress every member, counting real (not declared) sizes; on the way,
+    note the members whose XML may hold error cells (a cheap ``find`` a block)."""
+    total = 0
+    hinted: set[str] = set()
+    with path.open("rb") as f:
+        for info in infos:
+            hint = ErrorHint()
+            if info.compress_type == zipfile.ZIP_STORED:
+                total += info.compress_size
+                with zipfile.ZipFile(path) as archive, archive.open(info) as member:
+                    while block := member.read(1 << 23):
+                        hint.feed(block)
+            elif info.compress_type != zipfile.ZIP_DEFLATED:
+                raise damaged(path, kind)
+            else:
+                total += _inflate(f, path, kind, info, hint)
+            if hint.seen:
+                hinted.add(info.filename)
+            if total > MAX_UNCOMPRESSED_BYTES:
+                raise _bomb(path)
+    return frozenset(hinted)
+
+
+def _inflate(f: BinaryIO, path: Path, kind: Kind, info: zipfile.ZipInfo, hint: ErrorHint) -> int:
+    """Inflate one member in bounded steps; its real size."""
+    f.seek(info.header_offset)
+    local = f.read(30)
+    if len(local) != 30 or not local.startswith(ZIP_MAGIC):
+        raise damaged(path, kind)
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    f.seek(info.header_offset + 30 + name_len + extra_len)
+    remaining = info.compress_size
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    produced = 0
+    while remaining > 0 and not inflater.eof:
+        data = f.read(min(remaining, 1 << 22))
+        if not data:
+            raise damaged(path, kind)
+        remaining -= len(data)
+        while data and not inflater.eof:
+            block = inflater.decompress(data, 1 << 23)
+            produced += len(block)
+            data = inflater.unconsumed_tail
+            if produced > info.file_size + (1 << 16):  # the header lied
+                lie = produced - info.file_size
+                raise _bomb(path) if lie >= 1 << 20 else damaged(path, kind)
+            hint.feed(block)
+    return produced
+
+
+def _contains(path: Path, needle: bytes, limit: int = 64 << 20) -> bool:
+    """Whether the first ``limit`` bytes of ``path`` contain ``needle``."""
+    overlap = len(needle) - 1
+    tail = b""
+    read = 0
+    with path.open("rb") as f:
+        while read < limit and (block := f.read(1 << 20)):
+            read += len(block)
+            if needle in tail + block:
+                return True
+            tail = block[-overlap:]
+    return False
+
+
+def check_xls(path: Path, head: bytes) -> None:
+    if head.startswith(OLE_MAGIC):
+        return
+    if head.startswith(ZIP_MAGIC):
+        raise InputError(
+            f"{path} is an Excel workbook in the newer format with the wrong extension; "
+            "give it the .xlsx extension and try again"
+        )
+    if head.lstrip()[:1] == b"<":
+        raise InputError(
+            f"{path} is not a real Excel file (it looks like a web page or XML export); "
+            "open it in Excel, save it as .xlsx and try again"
+        )
+    raise damaged(path, "xls")
+
+

@@ -1,0 +1,153 @@
+"""Which column holds which profile field, decided from the headers alone.
+
+Nothing here reads cell values: only headers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Final
+
+from aniva_import.errors import MappingError
+from aniva_import.mapping._aliases import Aliases, header_key, match_alias
+from aniva_import.mapping._file import MappingFile
+from aniva_import.types import RESULT_COLUMNS, FileLanguage, column_letter
+
+#: What a clinic admin calls each field, for messages.
+FIELD_LABELS: Final = {
+    "first_name": "first name",
+    "last_name": "last name",
+    "sex": "sex",
+    "date_of_birth": "date of birth",
+    "profile_group_slug": "profile group",
+    "email": "e-mail",
+    "phone": "phone",
+    "height": "height (cm)",
+    "weight": "weight (kg)",
+    "language": "language",
+}
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which column (by position) holds each field, and what the user called it."""
+
+    positions: dict[str, int]
+    headers: tuple[str, ...]
+    unknown: tuple[str, ...]
+    file_language: FileLanguage | None
+    #: positions of a results file's own leading columns, skipped when it is read back
+    skipped: tuple[int, ...] = ()
+    #: True when the input is one of our results files being fed back in
+    is_results_file: bool = False
+
+    def column_name(self, field_name: str) -> str:
+        """The header as the user wrote it, or a label when the column is absent."""
+        position = self.positions.get(field_name)
+        if position is None:
+            return FIELD_LABELS[field_name]
+        return self.headers[position] or f"column {column_letter(position)}"
+
+
+def map_columns(
+    headers: tuple[str, ...],
+    *,
+    mapping: MappingFile | None = None,
+    aliases: Aliases | None = None,
+    source: str = "the file",
+) -> ColumnMap:
+    """Decide which column holds which field.
+
+    Raises :class:`MappingError` when a mapped header is not in the file or two
+    columns claim the same field.  Missing required columns are reported by
+    :func:`require_columns`, which knows whether a default group was given.
+    """
+    aliases = aliases or Aliases.builtin()
+    explicit = dict(mapping.columns) if mapping else {}
+    skipped: tuple[int, ...] = ()
+    is_results = tuple(h.strip().casefold() for h in headers[:4]) == RESULT_COLUMNS
+    if is_results:
+        skipped = (0, 1, 2, 3)
+    positions: dict[str, int] = {}
+    languages: Counter[str] = Counter()
+    by_header = {
+        header_key(h): i for i, h in reversed(list(enumerate(headers))) if i not in skipped
+    }
+    for field_name, wanted in explicit.items():
+        position = by_header.get(header_key(wanted))
+        if position is None:
+            recognised = any(match_alias(h, aliases) for h in headers if h.strip())
+            raise MappingError(
+                f"{mapping.path if mapping else 'The mapping'}: column {wanted!r} for "
+                f"{FIELD_LABELS[field_name]} is not in {source}. "
+                f"{describe_headers(headers, recognised=recognised)}"
+            )
+        positions[field_name] = position
+    claimed = set(positions.values())
+    unknown: list[str] = []
+    for position, header in enumerate(headers):
+        if position in skipped or position in claimed:
+            continue
+        hit = match_alias(header, aliases) if header.strip() else None
+        if hit is None:
+            if header.strip():
+                unknown.append(header)
+            continue
+        field_name, language = hit
+        if field_name in explicit:
+            unknown.append(header)
+            continue
+        if field_name in positions:
+            first = positions[field_name]
+            raise MappingError(
+                f"{source}: columns {column_letter(first)} ({headers[first]!r}) and "
+                f"{column_letter(position)} ({header!r}) both look like "
+                f"{FIELD_LABELS[field_name]}; name the right one in a --mapping file."
+            )
+        positions[field_name] = position
+        languages[language] += 1
+    file_language: FileLanguage | None = mapping.language if mapping else None
+    if file_language is None and languages:
+        # English aliases are often used in German and Finnish files; only a clear
+        # majority of German or Finnish headers makes the file German or Finnish.
+        ranked = languages.most_common()
+        top, count = ranked[0]
+        if len(ranked) == 1 or count > ranked[1][1]:
+            file_language = top  # type: ignore[assignment]
+    return ColumnMap(
+        positions=positions,
+        headers=headers,
+        unknown=tuple(unknown),
+        file_language=file_language,
+        skipped=skipped,
+        is_results_file=is_results,
+    )
+
+
+def require_columns(columns: ColumnMap, *, default_group: str | None, source: str) -> None:
+    """Exit-2 check: the columns without which no row could ever be imported."""
+    missing = [f for f in ("first_name", "last_name") if f not in columns.positions]
+    if "profile_group_slug" not in columns.positions and not default_group:
+        missing.append("profile_group_slug")
+    if not missing:
+        return
+    labels = ", ".join(FIELD_LABELS[f] for f in missing)
+    found = describe_headers(columns.headers, recognised=bool(columns.positions))
+    hint = (
+        " Pass --group SLUG (or set group in a --mapping file) for files without a group column."
+        if "profile_group_slug" in missing
+        else " Rename the header or name it in a --mapping file."
+    )
+    raise MappingError(f"{source} has no column for: {labels}. {found}{hint}")
+
+
+def describe_headers(headers: tuple[str, ...], *, recognised: bool) -> str:
+    """The headers found, for an error message — but only when the first row really is
+    a header row (some header was recognised): in a file without one, the "headers"
+    are a patient's data, which never goes to the terminal."""
+    if not recognised:
+        return (
+            f"None of the {len(headers)} headers in the first row is a known column name; "
+            "if the file has no header row, add one (e.g. Vorname, Nachname, Geburtsdatum)."
+        )
+    found = ", ".join(repr(h) for h in headers if h.strip()) or "none"
+    return f"Headers found: {found}."

@@ -1,0 +1,118 @@
+"""``--mapping`` files: a TOML file naming columns and the conventions of an unusual file.
+
+::
+
+    [columns]                       # field = "header as written in the file"
+    first_name = "Patient Vorname"
+    date_of_birth = "Geb."
+
+    [conventions]
+    date_order = "DMY"              # for slash dates such as 03/04/1985: DMY, MDY or YMD
+    decimal = ","                   # "," or "." (default: either, when unambiguous)
+    phone_region = "DE"             # for numbers written without a country code
+    group = "acme-clinic-berlin"    # for rows that do not name a group themselves
+    sheet = "Patienten"             # worksheet to read
+    language = "de"                 # language of the file (en, de, fi); "fi" reads sex M/N
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from aniva_import.errors import MappingError
+from aniva_import.rules import API_FIELDS
+from aniva_import.types import DateOrder, FileLanguage
+
+Decimal = Literal["auto", ",", "."]
+_CONVENTION_KEYS: Final = {"date_order", "decimal", "phone_region", "group", "sheet", "language"}
+
+
+@dataclass(frozen=True)
+class MappingFile:
+    """A parsed ``--mapping`` file."""
+
+    path: Path
+    columns: dict[str, str] = field(default_factory=dict)
+    date_order: DateOrder | None = None
+    decimal: Decimal = "auto"
+    phone_region: str | None = None
+    group: str | None = None
+    sheet: str | None = None
+    language: FileLanguage | None = None
+
+
+def _choice(path: Path, key: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise MappingError(
+            f"{path}: [conventions] {key} must be one of {', '.join(allowed)}, not {value!r}."
+        )
+    return value
+
+
+def load_mapping_file(path: Path) -> MappingFile:
+    """Read and check a mapping file; any problem is a :class:`MappingError` naming it."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise MappingError(f"The mapping file {path} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MappingError(f"The mapping file {path} cannot be read ({exc}).") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"The mapping file {path} is not valid TOML: {exc}.") from None
+    unknown = set(data) - {"columns", "conventions"}
+    if unknown:
+        raise MappingError(
+            f"{path}: unknown section(s) {', '.join(sorted(unknown))}; "
+            "a mapping file has [columns] and [conventions]."
+        )
+    columns_raw = data.get("columns", {})
+    conventions = data.get("conventions", {})
+    if not isinstance(columns_raw, dict) or not isinstance(conventions, dict):
+        raise MappingError(f"{path}: [columns] and [conventions] must be tables.")
+    columns: dict[str, str] = {}
+    for field_name, header in columns_raw.items():
+        if field_name not in API_FIELDS:
+            raise MappingError(
+                f"{path}: [columns] names an unknown field {field_name!r}; "
+                f"the fields are {', '.join(API_FIELDS)}."
+            )
+        if not isinstance(header, str) or not header.strip():
+            raise MappingError(f"{path}: [columns] {field_name} must be a column header (text).")
+        columns[field_name] = header
+    bad = set(conventions) - _CONVENTION_KEYS
+    if bad:
+        raise MappingError(
+            f"{path}: unknown setting(s) {', '.join(sorted(bad))} in [conventions]; "
+            f"known settings are {', '.join(sorted(_CONVENTION_KEYS))}."
+        )
+    for key in ("phone_region", "group", "sheet"):
+        if key in conventions and not isinstance(conventions[key], str):
+            raise MappingError(f"{path}: [conventions] {key} must be text.")
+    date_order = conventions.get("date_order")
+    decimal = conventions.get("decimal", "auto")
+    language = conventions.get("language")
+    region = conventions.get("phone_region")
+    if region is not None and not re.fullmatch(r"[A-Za-z]{2}", region):
+        raise MappingError(f"{path}: [conventions] phone_region must be a two-letter country code.")
+    return MappingFile(
+        path=path,
+        columns=columns,
+        date_order=(
+            None if date_order is None
+            else _choice(path, "date_order", date_order, ("DMY", "MDY", "YMD"))  # type: ignore[arg-type]
+        ),
+        decimal=_choice(path, "decimal", decimal, ("auto", ",", ".")),  # type: ignore[arg-type]
+        phone_region=region.upper() if region else None,
+        group=conventions.get("group"),
+        sheet=conventions.get("sheet"),
+        language=(
+            None if language is None
+            else _choice(path, "language", language, ("en", "de", "fi"))  # type: ignore[arg-type]
+        ),
+    )
+
+

@@ -1,0 +1,146 @@
+"""Check: every row normalised and judged against the profile rules, duplicates marked.
+
+:func:`check_chunk` is the work for one chunk (normalise each column, validate the
+frame with the schema, fingerprint the valid rows); it is pure, picklable and free
+of I/O, so the executor may run it in worker processes.  :func:`check` runs it over
+the whole table in file order and marks, in this process, the rows that repeat an
+earlier row of the file (which needs file order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from aniva_import.load import Chunk, Table
+from aniva_import.normalize import Conventions, Issue, Value, normalize_column
+from aniva_import.pipeline.executor import Executor
+from aniva_import.pipeline.plan import Plan
+from aniva_import.problems import Problem
+from aniva_import.results import unescape_formula
+from aniva_import.rules import API_FIELDS
+from aniva_import.types import Cell
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from aniva_import.validate import ProfileValidator
+
+
+@dataclass
+class CheckedChunk:
+    """What the check found in one chunk."""
+
+    rows: list[int]
+    #: the rows with problems (from reading or from the rules), each sorted by field
+    problems: dict[int, tuple[Problem, ...]]
+    #: the rows without problems, in order, and their fingerprints
+    valid_rows: list[int]
+    keys: npt.NDArray[np.uint64]
+    #: every row's API values per field (None: empty or unreadable); only when the
+    #: plan keeps values
+    values: dict[str, list[Value | None]] | None = None
+    #: valid rows that repeat an earlier row of the file → that row (marked by check())
+    duplicates: dict[int, int] = field(default_factory=dict)
+
+
+_VALIDATORS: dict[dt.date, ProfileValidator] = {}
+
+
+def _validator(today: dt.date) -> ProfileValidator:
+    from aniva_import.validate import ProfileValidator
+
+    validator = _VALIDATORS.get(today)
+    if validator is None:
+        validator = _VALIDATORS[today] = ProfileValidator(today)
+    return validator
+
+
+def _problem_order(problem: Problem) -> tuple[int, str]:
+    field_name = problem.field
+    return (API_FIELDS.index(field_name) if field_name in API_FIELDS else -1, problem.code)
+
+
+def check_chunk(chunk: Chunk, plan: Plan) -> CheckedChunk:
+    """Normalise and validate one chunk (in a worker process when the executor has any)."""
+    from aniva_import.validate import fingerprints, frame_from_columns
+
+    rows = chunk.numbers
+    columns = plan.columns
+    found: dict[int, list[Problem]] = {}
+    for problem in chunk.problems:
+        found.setdefault(problem.row, []).append(problem)
+    known: set[tuple[int, str]] = set()
+    values: dict[str, list[Value | None]] = {}
+    names = {f: columns.column_name(f) for f in API_FIELDS}
+    for field_name, position in columns.positions.items():
+        cells = chunk.column(position)
+        if plan.unescape_cells:
+            cells = [unescape_formula(c) if isinstance(c, str) else c for c in cells]
+        column_values, issues = normalize_column(field_name, cells, plan.conventions)
+        for index, issue in issues:
+            row = rows[index]
+            known.add((row, field_name))
+            found.setdefault(row, []).append(
+                Problem(row, names[field_name], issue.code, issue.message, field_name)
+            )
+        values[field_name] = column_values
+    if plan.default_group is not None:
+        groups = values.get("profile_group_slug")
+        if groups is None:
+            values["profile_group_slug"] = [plan.default_group] * len(rows)
+        else:
+            for i, group in enumerate(groups):
+                if group is None and (rows[i], "profile_group_slug") not in known:
+                    groups[i] = plan.default_group
+    frame = frame_from_columns(rows, values)
+    for problem in _validator(plan.conventions.today).problems(frame, names, known=known):
+        found.setdefault(problem.row, []).append(problem)
+    problems = {row: tuple(sorted(p, key=_problem_order)) for row, p in found.items()}
+    valid = frame.loc[[row not in problems for row in rows]]
+    return CheckedChunk(
+        rows=rows,
+        problems=problems,
+        valid_rows=[int(r) for r in valid.index],
+        keys=fingerprints(valid),
+        values=values if plan.keep_values else None,
+    )
+
+
+def check(
+    table: Table, plan: Plan, executor: Executor, *, chunk_rows: int
+) -> Generator[tuple[Chunk, CheckedChunk], None, None]:
+    """Every chunk of the table with what the check found, in file order, duplicates
+    marked (the first row of a patient is kept, later ones point at it)."""
+    from aniva_import.validate import DuplicateFinder
+
+    duplicates = DuplicateFinder()
+    size = executor.chunk_size(chunk_rows, table.rows_at_most)
+    for chunk, checked in executor.map(check_chunk, table.chunks(size), plan):
+        checked.duplicates = duplicates.check(checked.valid_rows, checked.keys)
+        yield chunk, checked
+
+
+def check_cell(field_name: str, cell: Cell, conventions: Conventions) -> Value | Issue | None:
+    """One cell of one field, read and judged as a row would be: its API value, None
+    when empty, or the Issue (from reading, or the first rule it breaks)."""
+    from aniva_import.validate import frame_from_columns
+
+    values, issues = normalize_column(field_name, [cell], conventions)
+    if issues:
+        return issues[0][1]
+    value = values[0]
+    if value is None:
+        return None
+    placeholders: dict[str, list[Value | None]] = {
+        "first_name": ["A"], "last_name": ["B"], "profile_group_slug": ["g"], field_name: [value],
+    }  # fmt: skip
+    frame = frame_from_columns([2], placeholders)
+    names = {f: f for f in API_FIELDS}
+    for problem in _validator(conventions.today).problems(frame, names):
+        if problem.field == field_name:
+            return Issue(problem.code, problem.message)
+    return value

@@ -1,0 +1,213 @@
+"""One file, end to end: ``import_file(settings) -> RunReport``.
+
+The stages in the order a row meets them: open the table → map its columns → settle
+the conventions the whole file must agree on (the pre-scan) → check every row
+(normalise, validate, duplicates marked) → decide each row's status → write it to the
+results file and count it in the report.  Chunks of rows stream through, so memory
+depends on the chunk size, not on the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from aniva_import.errors import AnivaImportError, ConfigError, InputError, Interrupted, OutputError
+from aniva_import.load import Table, is_workbook, open_table
+from aniva_import.mapping import MappingFile, load_mapping_file
+from aniva_import.pipeline.check import check
+from aniva_import.pipeline.decide import finish_chunk, not_reached
+from aniva_import.pipeline.executor import Executor, executor_for
+from aniva_import.pipeline.interrupts import (
+    interrupt_after_the_write,
+    interruptibly,
+    no_second_interrupt,
+)
+from aniva_import.pipeline.outputs import check_output, check_summary_path
+from aniva_import.pipeline.plan import Plan, phone_region, plan_file
+from aniva_import.pipeline.prescan import settle_conventions
+from aniva_import.pipeline.warm_up import warm_up
+from aniva_import.report import RunReport, write_summary_json
+from aniva_import.results import ResultsWriter, default_results_path, open_results_writer
+from aniva_import.settings import Settings
+
+Clock = Callable[[], dt.datetime]
+#: called with the number of rows just finished
+Progress = Callable[[int], None]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def import_file(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+) -> RunReport:
+    """Run one file through the pipeline; the report says what happened to every row.
+
+    Raises :class:`InputError` (exit 2) when nothing could be done and
+    :class:`Interrupted` (exit 130) after a Ctrl-C; the summary is written either way.
+    """
+    run = _Run(settings, clock, progress, executor or executor_for(settings.workers))
+    try:
+        return run.run()
+    finally:
+        run.executor.close()
+
+
+class _Run:
+    """The stages for one file, wired together."""
+
+    def __init__(
+        self, settings: Settings, clock: Clock, progress: Progress | None, executor: Executor
+    ) -> None:
+        self.settings, self.clock, self.progress, self.executor = (
+            settings, clock, progress, executor
+        )
+        self.today = clock().date()
+        self.report = RunReport(
+            input=settings.input, mode="dry_run" if settings.dry_run else "import",
+            started_at=clock(),
+        )
+        self.committed = False  # a results file was written
+
+    def run(self) -> RunReport:
+        settings, report = self.settings, self.report
+        check_summary_path(settings)  # a wrong summary path gets no summary: it may be the input
+        try:
+            if not settings.dry_run:
+                raise ConfigError(
+                    "This version can only check files: sending to the API is not available "
+                    "yet. Run again with --dry-run."
+                )
+            if settings.results is not None:
+                check_output(settings, "results file", settings.results)
+            mapping = load_mapping_file(settings.mapping) if settings.mapping else None
+            self.executor.prepare(
+                partial(warm_up, self.today, phone_region(settings, mapping)),
+                _size(settings.input),
+            )
+            table = self.open(mapping)
+            plan = plan_file(settings, mapping, table, self.today)
+            report.unknown_columns = plan.columns.unknown
+            plan = settle_conventions(table, plan)
+            results = settings.results or default_results_path(settings.input, table.info.kind)
+            check_output(settings, "results file", results)
+            report.results = results
+            self.write_results(table, plan, results)
+        except OSError as error:  # the disk, not the data: say which file and why
+            failure = OutputError(_os_message(error))
+            self.fail(failure)
+            raise failure from None
+        except InputError as error:
+            self.fail(error)
+            raise
+        except (Interrupted, KeyboardInterrupt):
+            report.outcome, report.exit_code = "interrupted", 130
+            if not self.committed:  # stopped before a results file existed
+                report.results = None
+            self.finish(quietly=True)
+            raise Interrupted(
+                "Interrupted: the results file lists what was done." if self.committed
+                else "Interrupted before the results file could be written; run again to "
+                "check the file."
+            ) from None
+        report.finish_exit_code()
+        self.finish()
+        return report
+
+    def open(self, mapping: MappingFile | None) -> Table:
+        settings = self.settings
+        sheet = settings.sheet
+        if sheet is None and mapping is not None and mapping.sheet is not None:
+            # a mapping shared by a clinic's CSV and Excel exports: its sheet is for Excel
+            sheet = mapping.sheet if is_workbook(settings.input) else None
+        table = interruptibly(partial(open_table, settings.input, sheet=sheet))
+        info, report = table.info, self.report
+        report.input_format, report.encoding = info.kind, info.encoding
+        report.delimiter, report.sheet = info.delimiter, info.sheet
+        return table
+
+    def write_results(self, table: Table, plan: Plan, path: Path) -> None:
+        """Check every row, decide its status and write it, in file order; after a
+        Ctrl-C, every row not yet written is listed as not_sent (never lose a row)."""
+        kept = plan.kept
+        headers = [table.headers[i] for i in kept]
+        positions = {f: kept.index(p) for f, p in plan.columns.positions.items()}
+        writer = open_results_writer(
+            path, headers, delimiter=table.info.delimiter, field_positions=positions
+        )
+        checked = None
+        try:
+            checked = check(table, plan, self.executor, chunk_rows=self.settings.chunk_rows)
+            for chunk, verdict in checked:
+                rows = finish_chunk(chunk, verdict, kept)
+                with interrupt_after_the_write():  # a chunk is written and counted whole
+                    writer.write(rows)
+                    self.report.add_rows(rows)
+                if self.progress:
+                    self.progress(len(rows))
+        except KeyboardInterrupt:
+            if checked is not None:
+                checked.close()
+            with no_second_interrupt():  # finishing the results file takes a moment
+                self.write_not_reached(writer, table, kept)
+            raise Interrupted("Interrupted: the results file lists what was done.") from None
+        except BaseException:
+            writer.discard()
+            raise
+        with interrupt_after_the_write():  # a finished file is kept, whatever happens
+            writer.commit()
+            self.committed = True
+
+    def write_not_reached(self, writer: ResultsWriter, table: Table, kept: tuple[int, ...]) -> None:
+        try:
+            after = self.report.last_row
+            for chunk in table.chunks(self.settings.chunk_rows):
+                rows = not_reached(chunk, kept, after)
+                writer.write(rows)
+                self.report.add_rows(rows)
+        except BaseException:
+            writer.discard()
+            raise
+        writer.commit()
+        self.committed = True
+
+    def fail(self, error: AnivaImportError) -> None:
+        report = self.report
+        report.outcome, report.error, report.exit_code = "not_started", str(error), 2
+        report.results = None
+        self.finish(quietly=True)
+
+    def finish(self, *, quietly: bool = False) -> None:
+        """Write the summary.  ``quietly``: the run already failed; a summary that cannot
+        be written must not hide why."""
+        self.report.finished_at = self.clock()
+        if not self.settings.summary_json:
+            return
+        try:
+            write_summary_json(self.report, self.settings.summary_json)
+        except OSError as error:
+            if not quietly:
+                raise OutputError(
+                    f"The results are written, but the summary could not be: "
+                    f"{_os_message(error)}"
+                ) from None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # open_table says what is wrong with it
+
+
+def _os_message(error: OSError) -> str:
+    where = f" {error.filename}" if error.filename else ""
+    return f"Cannot write{where}: {error.strerror or error}."

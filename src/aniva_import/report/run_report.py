@@ -1,0 +1,74 @@
+"""The run report: what happened in one run, counted as the finished rows arrive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aniva_import.problems import Problem
+from aniva_import.results import FinishedRow
+from aniva_import.types import PROBLEM_STATUSES, Status
+
+
+@dataclass
+class RunReport:
+    """What happened in one run: counts, common problems, where the results are."""
+
+    input: Path
+    mode: str
+    results: Path | None = None
+    input_format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+    problem_counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    unknown_columns: tuple[str, ...] = ()
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    outcome: str = "finished"
+    error: str | None = None
+    exit_code: int = 0
+    #: the last row written to the results file so far
+    last_row: int = 0
+
+    def ranked_problems(self) -> list[tuple[tuple[str, str, str], int]]:
+        """Problem kinds, most common first; ties in the order of the profile's fields
+        (whole-row problems last), so the same file always reads the same."""
+        from aniva_import.rules import API_FIELDS
+
+        def rank(item: tuple[tuple[str, str, str], int]) -> tuple[int, int, str]:
+            (field_name, _column, code), count = item
+            place = API_FIELDS.index(field_name) if field_name in API_FIELDS else len(API_FIELDS)
+            return (-count, place, code)
+
+        return sorted(self.problem_counts.items(), key=rank)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def add_rows(self, rows: Sequence[FinishedRow]) -> None:
+        """Count finished rows (as they are written: a row counts once it is in the
+        results file)."""
+        self.counts.update(Counter(row.status.value for row in rows))
+        problem_counts = self.problem_counts
+        for row in rows:
+            for problem in row.problems:
+                problem_counts[(problem.field or "", problem.column, problem.code)] += 1
+        if rows:
+            self.last_row = rows[-1].row
+
+    def add(self, status: Status, problems: Sequence[Problem]) -> None:
+        self.counts[status] += 1
+        for problem in problems:
+            self.problem_counts[(problem.field or "", problem.column, problem.code)] += 1
+
+    def finish_exit_code(self) -> int:
+        """0 when every row is fine, 1 when some rows need attention."""
+        bad = sum(self.counts[s.value] for s in PROBLEM_STATUSES)
+        self.exit_code = 1 if bad else 0
+        return self.exit_code

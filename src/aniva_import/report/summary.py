@@ -1,0 +1,55 @@
+"""The ``--summary-json`` document (``schemas/summary.schema.json``): machine-readable,
+for monitoring; counts, codes and column names only, never patient data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aniva_import.files import write_private_text
+from aniva_import.report.run_report import RunReport
+from aniva_import.types import Status
+
+
+def summary_document(report: RunReport) -> dict[str, Any]:
+    """The summary as a JSON-ready dict."""
+    from aniva_import import __version__
+
+    duration = (
+        (report.finished_at - report.started_at).total_seconds()
+        if report.started_at and report.finished_at
+        else None
+    )
+    return {
+        "schema_version": 1,
+        "tool": "aniva-import",
+        "version": __version__,
+        "mode": report.mode,
+        "outcome": report.outcome,
+        "exit_code": report.exit_code,
+        "error": report.error,
+        "input": {
+            "path": str(report.input),
+            "format": report.input_format,
+            "encoding": report.encoding,
+            "delimiter": report.delimiter,
+            "sheet": report.sheet,
+        },
+        "results_file": str(report.results) if report.results else None,
+        "started_at": report.started_at.isoformat() if report.started_at else None,
+        "finished_at": report.finished_at.isoformat() if report.finished_at else None,
+        "duration_seconds": duration,
+        "rows": {"total": report.total, **{s.value: report.counts[s.value] for s in Status}},
+        "problems": [
+            {"field": f or None, "column": column, "code": code, "count": count}
+            for (f, column, code), count in report.ranked_problems()
+        ],
+        "unknown_columns": list(report.unknown_columns),
+    }
+
+
+def write_summary_json(report: RunReport, path: Path) -> None:
+    """Write the summary, owner-only and atomically."""
+    text = json.dumps(summary_document(report), indent=2, ensure_ascii=False) + "\n"
+    write_private_text(path, text)

@@ -1,0 +1,25 @@
+"""One finished row: what the results file says about one input row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aniva_import.problems import Problem
+from aniva_import.types import Cell, Status
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedRow:
+    """A row whose status is decided: the results file's ``row``, ``status``,
+    ``profile_id`` and ``errors`` columns, then the input's own cells unchanged."""
+
+    row: int
+    status: Status
+    profile_id: str | None
+    problems: tuple[Problem, ...]
+    cells: Sequence[Cell]
+
+    @property
+    def errors(self) -> str:
+        return "; ".join(p.render() for p in self.problems)
