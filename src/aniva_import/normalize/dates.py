@@ -11,6 +11,7 @@ import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
 from aniva_import.normalize._base import Conventions, Issue
 from aniva_import.problems import ProblemCode
@@ -189,6 +190,11 @@ class DateOrderInference:
 
 
 _INFER_RE = re.compile(r"\s*([0-9]{1,2})[/-]([0-9]{1,2})[/-](?:[0-9]{4}|[0-9]{2})\s*")
+#: every cell :func:`infer_date_order` counts contains a match of one of these (each
+#: starts with a literal, so a whole file's text is searched for them quickly)
+SLASH_DATE_NEEDLES: Final = tuple(
+    re.compile(f"{a}[0-9]{{1,2}}{b}[0-9]{{2}}") for a in "/-" for b in "/-"
+)
 
 
 def infer_date_order(cells: Iterable[Cell]) -> DateOrderInference:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
 
 from aniva_import.load import Chunk, Table
 from aniva_import.normalize import Conventions, Issue, Value, normalize_column
@@ -23,11 +25,14 @@ from aniva_import.results import unescape_formula
 from aniva_import.rules import API_FIELDS
 from aniva_import.types import Cell
 
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
-    from aniva_import.validate import ProfileValidator
+# imported here, not where first used: worker processes fork after this module is
+# imported and so inherit pandas and pandera instead of importing them each
+from aniva_import.validate import (
+    DuplicateFinder,
+    ProfileValidator,
+    fingerprints,
+    frame_from_columns,
+)
 
 
 @dataclass
@@ -47,15 +52,15 @@ class CheckedChunk:
     duplicates: dict[int, int] = field(default_factory=dict)
 
 
-_VALIDATORS: dict[dt.date, ProfileValidator] = {}
+_VALIDATORS: dict[tuple[dt.date, bool], ProfileValidator] = {}
 
 
-def _validator(today: dt.date) -> ProfileValidator:
-    from aniva_import.validate import ProfileValidator
-
-    validator = _VALIDATORS.get(today)
+def _validator(conventions: Conventions) -> ProfileValidator:
+    """The validator of a day (built once per process: building the schema is costly)."""
+    key = (conventions.today, conventions.fast_paths)
+    validator = _VALIDATORS.get(key)
     if validator is None:
-        validator = _VALIDATORS[today] = ProfileValidator(today)
+        validator = _VALIDATORS[key] = ProfileValidator(key[0], fast=key[1])
     return validator
 
 
@@ -66,8 +71,6 @@ def _problem_order(problem: Problem) -> tuple[int, str]:
 
 def check_chunk(chunk: Chunk, plan: Plan) -> CheckedChunk:
     """Normalise and validate one chunk (in a worker process when the executor has any)."""
-    from aniva_import.validate import fingerprints, frame_from_columns
-
     rows = chunk.numbers
     columns = plan.columns
     found: dict[int, list[Problem]] = {}
@@ -97,7 +100,7 @@ def check_chunk(chunk: Chunk, plan: Plan) -> CheckedChunk:
                 if group is None and (rows[i], "profile_group_slug") not in known:
                     groups[i] = plan.default_group
     frame = frame_from_columns(rows, values)
-    for problem in _validator(plan.conventions.today).problems(frame, names, known=known):
+    for problem in _validator(plan.conventions).problems(frame, names, known=known):
         found.setdefault(problem.row, []).append(problem)
     problems = {row: tuple(sorted(p, key=_problem_order)) for row, p in found.items()}
     valid = frame.loc[[row not in problems for row in rows]]
@@ -115,8 +118,6 @@ def check(
 ) -> Generator[tuple[Chunk, CheckedChunk], None, None]:
     """Every chunk of the table with what the check found, in file order, duplicates
     marked (the first row of a patient is kept, later ones point at it)."""
-    from aniva_import.validate import DuplicateFinder
-
     duplicates = DuplicateFinder()
     size = executor.chunk_size(chunk_rows, table.rows_at_most)
     for chunk, checked in executor.map(check_chunk, table.chunks(size), plan):
@@ -127,8 +128,6 @@ def check(
 def check_cell(field_name: str, cell: Cell, conventions: Conventions) -> Value | Issue | None:
     """One cell of one field, read and judged as a row would be: its API value, None
     when empty, or the Issue (from reading, or the first rule it breaks)."""
-    from aniva_import.validate import frame_from_columns
-
     values, issues = normalize_column(field_name, [cell], conventions)
     if issues:
         return issues[0][1]
@@ -140,7 +139,7 @@ def check_cell(field_name: str, cell: Cell, conventions: Conventions) -> Value |
     }  # fmt: skip
     frame = frame_from_columns([2], placeholders)
     names = {f: f for f in API_FIELDS}
-    for problem in _validator(conventions.today).problems(frame, names):
+    for problem in _validator(conventions).problems(frame, names):
         if problem.field == field_name:
             return Issue(problem.code, problem.message)
     return value

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from aniva_import.problems import Problem
 from aniva_import.types import Cell, Status
 
 
-@dataclass(frozen=True, slots=True)
-class FinishedRow:
+class FinishedRow(NamedTuple):
     """A row whose status is decided: the results file's ``row``, ``status``,
-    ``profile_id`` and ``errors`` columns, then the input's own cells unchanged."""
+    ``profile_id`` and ``errors`` columns, then the input's own cells unchanged.
+    (A tuple: a file's rows are many, and a tuple is the cheapest immutable record.)"""
 
     row: int
     status: Status

@@ -51,18 +51,23 @@ def identity_of(values: Mapping[str, object]) -> str:
 def identity_texts(frame: pd.DataFrame) -> pd.Series[str]:
     """:func:`identity_text` of every row of a frame of API values (vectorised)."""
     dob = frame["date_of_birth"].fillna("")
-    extra = (frame["email"].fillna("").str.casefold() + _SEP + frame["phone"].fillna("")).where(
-        dob == "", ""
-    )
-    return (
+    texts = (
         frame["first_name"].fillna("").str.casefold()
         + _SEP
         + frame["last_name"].fillna("").str.casefold()
         + _SEP
         + dob
         + _SEP
-        + extra
     )
+    undated = dob == ""
+    if undated.any():  # few rows: the e-mail and phone only for them
+        texts[undated] = (
+            texts[undated]
+            + frame["email"][undated].fillna("").str.casefold()
+            + _SEP
+            + frame["phone"][undated].fillna("")
+        )
+    return texts
 
 
 def fingerprints(frame: pd.DataFrame) -> npt.NDArray[np.uint64]:
