@@ -91,6 +91,37 @@ def test_decimal_height_and_weight_accepted(sandbox: SandboxServer) -> None:
     assert response.json()["height"] == 168.5
 
 
+def test_height_and_weight_bounds_are_the_tools_own(sandbox: SandboxServer) -> None:
+    (low_h, high_h), (low_w, high_w) = rules.HEIGHT_CM_RANGE, rules.WEIGHT_KG_RANGE
+    for height, weight in ((low_h, low_w), (high_h, high_w)):
+        assert post(sandbox, {**MARIA, "height": height, "weight": weight}).status_code == 201
+    response = post(sandbox, {**MARIA, "height": 2000})
+    assert response.json()["fields"]["height"] == (
+        f"must be a number of centimetres from {low_h:g} to {high_h:g}"
+    )
+
+
+def test_root_points_to_the_api_the_inspection_endpoints_and_the_document(
+    sandbox: SandboxServer,
+) -> None:
+    response = sandbox.http.get("/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["service"] == "aniva-import sandbox"
+    assert body["base_url"] == sandbox.base_url
+    assert body["openapi"] == f"{sandbox.root_url}/openapi.json"
+    assert sandbox.http.get(body["openapi"]).status_code == 200
+    for path in ("/_sandbox/profiles", "/_sandbox/stats", "/_sandbox/faults", "/_sandbox/reset",
+                 "/api/v1/profiles"):
+        assert any(path in endpoint for endpoint in body["endpoints"]), path
+    for endpoint in body["endpoints"]:
+        method, url = endpoint.split(" ")
+        if method == "GET":
+            assert sandbox.http.get(url).status_code == 200, url
+    served = sandbox.http.get("/", headers={"host": f"localhost:{sandbox.port}"}).json()
+    assert served["base_url"] == f"http://localhost:{sandbox.port}/api/v1"
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -119,7 +150,12 @@ def test_decimal_height_and_weight_accepted(sandbox: SandboxServer) -> None:
         ({"height": "168"}, "height"),
         ({"height": True}, "height"),
         ({"height": 0}, "height"),
+        ({"height": 2000}, "height"),
+        ({"height": rules.HEIGHT_CM_RANGE[1] + 0.01}, "height"),
+        ({"height": rules.HEIGHT_CM_RANGE[0] - 0.01}, "height"),
         ({"weight": -65}, "weight"),
+        ({"weight": rules.WEIGHT_KG_RANGE[1] + 1}, "weight"),
+        ({"weight": 0.5}, "weight"),
         ({"weight": [65]}, "weight"),
         ({"language": "sv"}, "language"),
         ({"language": "DE"}, "language"),

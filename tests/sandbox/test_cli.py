@@ -85,6 +85,9 @@ def test_options_become_config_and_faults(monkeypatch: pytest.MonkeyPatch) -> No
         ["--rate-limit", "0"],
         ["--latency", "-3"],
         ["--error-statuses", "404"],
+        ["--error-statuses", "599"],
+        ["--error-statuses", "500,509"],
+        ["--group-error", "demo-clinic=499"],
         ["--group-error", "demo-clinic"],
         ["--group-error", "demo-clinic=200"],
         ["--port", "70000"],
@@ -95,6 +98,15 @@ def test_bad_option_values_are_refused(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         parse(*argv)
     assert caught.value.code == 2
+
+
+def test_a_rate_limit_that_cannot_be_served_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert _cli_sandbox.run(parse("--rate-limit", "1e-320", "--port", "0")) == 2
+    err = capsys.readouterr().err
+    assert "rate_limit" in err
+    assert err.count("\n") == 1
 
 
 def test_bad_config_one_sentence_exit_2(
@@ -228,3 +240,16 @@ def test_config_keys_are_not_printed(tmp_path: Path) -> None:
     assert "secret-looking-key" not in banner + err
     assert "clinic-test" in banner
     assert "DEMO" not in banner
+
+
+def test_allow_remote_puts_the_inspection_endpoints_behind_a_key() -> None:
+    process, base_url, lines = _start("--allow-remote")
+    try:
+        assert "/_sandbox/ needs a key in x-api-key" in "".join(lines)
+        _wait_until_listening(base_url)
+        stats = base_url.replace("/api/v1", "/_sandbox/stats")
+        assert httpx.get(stats, timeout=10).status_code == 401
+        response = httpx.get(stats, headers={"x-api-key": "sandbox-noscope-key"}, timeout=10)
+        assert response.status_code == 200
+    finally:
+        _stop(process, signal.SIGINT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aniva_import import rules, testing
+from aniva_import.sandbox import ERROR_STATUSES, GROUP_ERROR_STATUSES, RATE_LIMIT_RANGE, Limits
 from aniva_import.sandbox._validation import validate_profile
 from aniva_import.testing import SandboxServer
 from aniva_import.validate import ProfileValidator, frame_from_columns
@@ -57,9 +59,16 @@ def test_document_is_in_step_with_the_rules() -> None:
     assert props["profile_group_slug"]["pattern"] == rules.GROUP_SLUG_RE.pattern
     for name in ("first_name", "last_name", "profile_group_slug"):
         assert props[name]["maxLength"] == rules.MAX_TEXT_LENGTH
+    for name, (low, high) in (("height", rules.HEIGHT_CM_RANGE),
+                              ("weight", rules.WEIGHT_KG_RANGE)):
+        assert (props[name]["minimum"], props[name]["maximum"]) == (low, high)
+    faults = doc["components"]["schemas"]["Faults"]["properties"]
+    assert faults["error_statuses"]["items"]["enum"] == list(ERROR_STATUSES)
+    assert faults["group_errors"]["additionalProperties"]["enum"] == list(GROUP_ERROR_STATUSES)
+    assert (faults["rate_limit"]["minimum"], faults["rate_limit"]["maximum"]) == RATE_LIMIT_RANGE
     responses = doc["paths"]["/api/v1/profiles"]["post"]["responses"]
-    assert set(responses) == {"201", "400", "401", "403", "404", "429", "500", "502", "503",
-                              "504"}
+    assert set(responses) == {"201", "400", "401", "403", "404", "413", "421", "429", "431",
+                              "500", "502", "503", "504"}
     for status in ("401", "429"):
         assert "ASSUMPTION" in responses[status]["description"]
     assert "ASSUMPTION" in doc["components"]["schemas"]["Error"]["description"]
@@ -68,6 +77,40 @@ def test_document_is_in_step_with_the_rules() -> None:
             for operation in item.values():
                 assert operation["tags"] == ["sandbox-only"]
                 assert "security" not in operation
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [text for value in node.values() for text in _strings(value)]
+    if isinstance(node, list):
+        return [text for value in node for text in _strings(value)]
+    return []
+
+
+def test_document_cites_only_files_in_the_repository() -> None:
+    cited = {
+        match.group(0)
+        for text in _strings(document())
+        for match in re.finditer(r"[\w./-]+\.(?:md|json|toml|txt|py|csv|xlsx)\b", text)
+        if not match.group(0).startswith("/")  # served paths: /openapi.json
+    }
+    missing = sorted(path for path in cited if not (ROOT / path).exists())
+    assert missing == []
+
+
+def test_document_states_the_limits_in_force() -> None:
+    text = document()["info"]["description"]
+    limits = Limits()
+    assert limits.profile_body_bytes == 1024 * 1024
+    assert "1 MiB" in text
+    assert f"deeper than {limits.max_json_depth}" in text
+    assert f"{limits.request_timeout:g} seconds" in text
+    assert f"{limits.max_head_bytes // 1024} KiB" in text
+    faults_post = document()["paths"]["/_sandbox/faults"]["post"]["responses"]
+    assert {"401", "403", "413", "415", "421"} <= set(faults_post)
+    assert f"{limits.faults_body_bytes // 1024} KiB" in faults_post["413"]["description"]
 
 
 # --- the sandbox takes every row the client's pandera schema calls valid -----------------

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
+_KNOWN_STATUSES = frozenset(status.value for status in HTTPStatus)
 
 
 def _fraction(text: str) -> float:
@@ -47,7 +49,9 @@ def _port(text: str) -> int:
 
 def _statuses(text: str) -> tuple[int, ...]:
     parts = [part.strip() for part in text.split(",") if part.strip()]
-    if not parts or not all(p.isdigit() and 500 <= int(p) <= 599 for p in parts):
+    if not parts or not all(
+        p.isdigit() and 500 <= int(p) <= 599 and int(p) in _KNOWN_STATUSES for p in parts
+    ):
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a comma-separated list of 5xx statuses, e.g. 500,503"
         )
@@ -56,7 +60,12 @@ def _statuses(text: str) -> tuple[int, ...]:
 
 def _group_error(text: str) -> tuple[str, int]:
     slug, _, status = text.partition("=")
-    if not slug.strip() or not status.strip().isdigit() or not 400 <= int(status) <= 599:
+    if (
+        not slug.strip()
+        or not status.strip().isdigit()
+        or not 400 <= int(status) <= 599
+        or int(status) not in _KNOWN_STATUSES
+    ):
         raise argparse.ArgumentTypeError(f"{text!r} is not SLUG=STATUS, e.g. demo-clinic=503")
     return slug.strip(), int(status)
 

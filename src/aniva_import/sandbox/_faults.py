@@ -18,10 +18,22 @@ from email.utils import formatdate
 from types import MappingProxyType
 from typing import Final, Literal
 
+from aniva_import import rules
+
 RetryAfterFormat = Literal["seconds", "http-date"]
 RETRY_AFTER_FORMATS: Final = ("seconds", "http-date")
 #: The statuses a fraction of requests fails with, unless told otherwise.
 DEFAULT_ERROR_STATUSES: Final = (500, 502, 503, 504)
+#: The rate limits that can be set, in requests per second.
+RATE_LIMIT_RANGE: Final = (0.01, 1_000_000.0)
+#: The statuses ``error_statuses`` may hold: the registered 5xx (all in ``http.HTTPStatus``).
+ERROR_STATUSES: Final = (500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511)
+#: The statuses ``group_errors`` may hold: the registered 4xx (all in ``http.HTTPStatus``)
+#: and :data:`ERROR_STATUSES`.
+GROUP_ERROR_STATUSES: Final = (
+    400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416,
+    417, 418, 421, 422, 423, 424, 425, 426, 428, 429, 431, 451, *ERROR_STATUSES,
+)
 
 
 def _fraction(name: str, value: float) -> None:
@@ -35,6 +47,9 @@ class Faults:
 
     ``rate_limit``: requests per second allowed (token bucket, bursts up to one
     second's worth); beyond it 429 with ``Retry-After`` in ``retry_after_format``.
+    ``rate_limit`` is within :data:`RATE_LIMIT_RANGE`; statuses are registered ones
+    (:data:`ERROR_STATUSES`, :data:`GROUP_ERROR_STATUSES`), so every setting accepted
+    here can be served.
     ``latency_ms``: added to every profiles request.  ``error_rate``: fraction of
     requests answered with one of ``error_statuses`` (nothing stored).
     ``drop_before_rate``: fraction of connections closed without a response before
@@ -55,12 +70,15 @@ class Faults:
     seed: int | None = None
 
     def __post_init__(self) -> None:
+        low, high = RATE_LIMIT_RANGE
         if self.rate_limit is not None and (
             isinstance(self.rate_limit, bool)
             or not isinstance(self.rate_limit, int | float)
-            or not 0 < self.rate_limit < math.inf
+            or not low <= self.rate_limit <= high
         ):
-            raise ValueError("rate_limit must be a positive number of requests per second")
+            raise ValueError(
+                f"rate_limit must be a number of requests per second from {low:g} to {high:g}"
+            )
         if self.retry_after_format not in RETRY_AFTER_FORMATS:
             raise ValueError("retry_after_format must be 'seconds' or 'http-date'")
         if (
@@ -73,14 +91,17 @@ class Faults:
         _fraction("drop_before_rate", self.drop_before_rate)
         _fraction("drop_after_rate", self.drop_after_rate)
         statuses = tuple(self.error_statuses)
-        if not statuses or not all(_is_status(s, 500) for s in statuses):
-            raise ValueError("error_statuses must be one or more statuses from 500 to 599")
+        if not statuses or not all(_is_status(s, ERROR_STATUSES) for s in statuses):
+            raise ValueError(
+                "error_statuses must be one or more HTTP 5xx statuses, e.g. 500, 502, 503, 504"
+            )
         object.__setattr__(self, "error_statuses", statuses)
+        problem = "group_errors maps a group slug to an HTTP 4xx or 5xx status, e.g. 503"
         if not isinstance(self.group_errors, Mapping):
-            raise TypeError("group_errors maps a group slug to a status from 400 to 599")
+            raise TypeError(problem)
         for slug, status in self.group_errors.items():
-            if not isinstance(slug, str) or not _is_status(status, 400):
-                raise ValueError("group_errors maps a group slug to a status from 400 to 599")
+            if not _is_slug(slug) or not _is_status(status, GROUP_ERROR_STATUSES):
+                raise ValueError(problem)
         object.__setattr__(self, "group_errors", MappingProxyType(dict(self.group_errors)))
         seed = self.seed
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
@@ -141,8 +162,16 @@ class Faults:
         return text if self.seed is None else f"{text} (seed {self.seed})"
 
 
-def _is_status(value: object, low: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= 599
+def _is_status(value: object, known: tuple[int, ...]) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in known
+
+
+def _is_slug(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) <= rules.MAX_TEXT_LENGTH
+        and rules.GROUP_SLUG_RE.fullmatch(value) is not None
+    )
 
 
 class FaultState:

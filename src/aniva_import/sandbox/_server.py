@@ -18,6 +18,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from aniva_import.errors import ConfigError
+from aniva_import.sandbox._access import Access
 from aniva_import.sandbox._app import Clock, SandboxState, create_app
 from aniva_import.sandbox._config import (
     API_PREFIX,
@@ -27,6 +28,8 @@ from aniva_import.sandbox._config import (
     default_config,
 )
 from aniva_import.sandbox._faults import Faults
+from aniva_import.sandbox._limits import Limits
+from aniva_import.sandbox._protocol import with_deadline
 from aniva_import.sandbox._store import open_store
 
 
@@ -79,18 +82,28 @@ def build_server(
     log_level: str = "warning",
     quiet: bool = False,
     on_started: Callable[[], None] | None = None,
+    limits: Limits | None = None,
 ) -> uvicorn.Server:
     """A uvicorn server for ``app`` (h11; no request bodies or headers are logged);
-    ``on_started`` is called once it serves."""
+    ``on_started`` is called once it serves.
+
+    ``limits`` (default: the app's own, see :class:`Limits`) set the time a client
+    has to send a request, the keep-alive time and the largest request head.
+    """
+    if limits is None:
+        state = getattr(getattr(app, "state", None), "sandbox", None)
+        limits = state.limits if isinstance(state, SandboxState) else Limits()
     config = uvicorn.Config(
         app,
-        http="h11",
+        http=with_deadline(limits.request_timeout),
         lifespan="off",
         access_log=access_log,
         log_level=log_level,
         log_config=None if quiet else uvicorn.config.LOGGING_CONFIG,
         server_header=False,
         timeout_graceful_shutdown=3,
+        timeout_keep_alive=limits.keep_alive_timeout,
+        h11_max_incomplete_event_size=limits.max_head_bytes,
     )
     return uvicorn.Server(config) if on_started is None else _AnnouncingServer(config, on_started)
 
@@ -99,7 +112,14 @@ def url_host(host: str) -> str:
     return f"[{host.strip('[]')}]" if ":" in host else host
 
 
-def banner(config: SandboxConfig, faults: Faults, root_url: str, store: Path | None) -> str:
+def banner(
+    config: SandboxConfig,
+    faults: Faults,
+    root_url: str,
+    store: Path | None,
+    *,
+    allow_remote: bool = False,
+) -> str:
     """What the sandbox prints when it starts: its URL, its keys, its faults."""
     lines = [
         "Aniva sandbox: a local stand-in of the Aniva profiles API (not the real service).",
@@ -123,6 +143,8 @@ def banner(config: SandboxConfig, faults: Faults, root_url: str, store: Path | N
         f"  inspect:    {root_url}/_sandbox/profiles, {root_url}/_sandbox/stats, "
         f"{root_url}/openapi.json"
     )
+    if allow_remote:
+        lines.append("              (--allow-remote: /_sandbox/ needs a key in x-api-key)")
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 
@@ -178,10 +200,12 @@ def serve(
     sock = bind_socket(host, port)
     store = open_store(store_path)
     try:
-        app = create_app(config, faults, store, clock)
+        app = create_app(
+            config, faults, store, clock, access=Access(host=host, allow_remote=allow_remote)
+        )
         actual_port = sock.getsockname()[1]
         root_url = f"http://{url_host(host)}:{actual_port}"
-        text = banner(config, faults, root_url, store_path)
+        text = banner(config, faults, root_url, store_path, allow_remote=allow_remote)
         server = build_server(
             app, access_log=access_log, on_started=lambda: print(text, file=out, flush=True)
         )

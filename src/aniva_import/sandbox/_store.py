@@ -2,8 +2,9 @@
 
 Profiles live in memory by default, or in an SQLite file that survives restarts
 (created readable by the owner only: it holds patient-like data).  Counters are
-per process: requests, created, drops, per-status counts and the peak number of
-requests in any one-second window.  Everything is thread-safe.
+per process: requests, created, drops, per-status counts (every response of the
+profiles endpoint, and every 5xx of any endpoint) and the peak number of requests
+in any one-second window.  Everything is thread-safe.
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ def open_store(path: Path | None) -> MemoryStore | SqliteStore:
 
 
 class Stats:
-    """Counters of the profiles endpoint since start (or the last reset)."""
+    """Counters of the profiles endpoint since start (or the last reset); the
+    per-status counts also take every 5xx the sandbox sends on other paths."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -1,10 +1,11 @@
 """The request body rules of ``POST /api/v1/profiles``, from :mod:`aniva_import.rules`.
 
-These mirror the client's pandera schema (``aniva_import.validate``) so that a row
-the dry run calls valid is never refused here for a rule the dry run knows.  The
-sandbox is deliberately no stricter than the schema: the client's plausibility
-bounds for height and weight are ours, not the API's, so here they only need to
-be positive numbers.
+These mirror the client's pandera schema (``aniva_import.validate``): a row the dry
+run calls valid is accepted here, and the tool's plausibility bounds for height and
+weight (``rules.HEIGHT_CM_RANGE``, ``rules.WEIGHT_KG_RANGE``) apply here too, so a
+height of 2000 cm is refused on both sides.  Text must be
+valid Unicode (no lone surrogates, which JSON's ``\\ud800`` escape can carry in),
+so nothing stored can fail to be sent back.
 
 Error messages name the field and the rule, never the value (patient data).
 """
@@ -12,11 +13,10 @@ Error messages name the field and the rule, never the value (patient data).
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
 from typing import Final
 
 from aniva_import import rules
+from aniva_import.sandbox._json import JsonError, loads
 
 JsonObject = dict[str, object]
 
@@ -31,25 +31,41 @@ _TYPE_NAMES: Final = {
 }
 
 
+#: Deepest nesting of arrays and objects a profile body may have (it needs 1).
+MAX_DEPTH: Final = 32
+_NOT_UNICODE: Final = "must be valid Unicode text"
+
+
 class BodyError(ValueError):
     """The body is not a JSON object at all (a 400 without per-field errors)."""
 
 
-def _reject_constant(name: str) -> object:
-    raise BodyError(f"The request body contains {name}, which is not valid JSON.")
-
-
-def parse_body(raw: bytes) -> JsonObject:
-    """The JSON object of the request body, or BodyError."""
+def parse_body(raw: bytes, max_depth: int = MAX_DEPTH) -> JsonObject:
+    """The JSON object of the request body, or BodyError (also for deep nesting)."""
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
-    except BodyError:
-        raise
-    except (ValueError, RecursionError):
-        raise BodyError("The request body is not valid JSON (UTF-8).") from None
+        data = loads(raw, max_depth)
+    except JsonError as error:
+        raise BodyError(str(error)) from None
     if not isinstance(data, dict):
         raise BodyError("The request body must be a JSON object.")
     return data
+
+
+def is_unicode(text: str) -> bool:
+    """False for text that cannot be encoded as UTF-8 (lone surrogates)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable_name(name: str) -> str:
+    """A field name as it may appear in a response: at most 64 characters, and
+    anything that is not valid Unicode replaced by ``?``."""
+    return name[:64].encode("utf-8", "replace").decode("utf-8")
 
 
 def _type_name(value: object) -> str:
@@ -59,6 +75,8 @@ def _type_name(value: object) -> str:
 def _check_text(value: object, *, required: bool) -> str | None:
     if not isinstance(value, str):
         return f"must be a string, not {_type_name(value)}"
+    if not is_unicode(value):
+        return _NOT_UNICODE
     if required and not value:
         return "must not be empty"
     if len(value) > rules.MAX_TEXT_LENGTH:
@@ -79,6 +97,8 @@ def _check_sex(value: object) -> str | None:
 def _check_date(value: object, today: dt.date) -> str | None:
     if not isinstance(value, str):
         return f"must be a string YYYY-MM-DD, not {_type_name(value)}"
+    if not is_unicode(value):
+        return _NOT_UNICODE
     if not rules.ISO_DATE_RE.match(value):
         return "must be a date written YYYY-MM-DD"
     try:
@@ -100,6 +120,8 @@ def _check_group(value: object) -> str | None:
 def _check_email(value: object) -> str | None:
     if not isinstance(value, str):
         return f"must be a string, not {_type_name(value)}"
+    if not is_unicode(value):
+        return _NOT_UNICODE
     if len(value) > rules.MAX_EMAIL_LENGTH:
         return f"must be at most {rules.MAX_EMAIL_LENGTH} characters long"
     if not rules.EMAIL_RE.match(value):
@@ -110,22 +132,29 @@ def _check_email(value: object) -> str | None:
 def _check_phone(value: object) -> str | None:
     if not isinstance(value, str):
         return f"must be a string, not {_type_name(value)}"
+    if not is_unicode(value):
+        return _NOT_UNICODE
     if not rules.E164_RE.match(value):
         return "must be E.164: a plus, the country code and the number, digits only"
     return None
 
 
-def _check_measure(value: object) -> str | None:
+def _check_measure(value: object, bounds: tuple[float, float], unit: str) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"must be a number, not {_type_name(value)}"
-    if not math.isfinite(value) or value <= 0:
-        return "must be a positive number"
+    low, high = bounds
+    # int/float comparison is exact in Python: a 400-digit integer is simply too big,
+    # and NaN (only possible when called directly) compares false
+    if not low <= value <= high:
+        return f"must be a number of {unit} from {low:g} to {high:g}"
     return None
 
 
 def _check_language(value: object) -> str | None:
     if not isinstance(value, str):
         return f"must be a string, not {_type_name(value)}"
+    if not is_unicode(value):
+        return _NOT_UNICODE
     if value not in rules.LANGUAGES:
         return f"must be one of {', '.join(rules.LANGUAGES)}"
     return None
@@ -136,7 +165,7 @@ def validate_profile(body: JsonObject, today: dt.date) -> tuple[JsonObject, dict
     ``en``, absent fields as null) and a message per bad field (empty when valid)."""
     errors: dict[str, str] = {}
     for name in sorted(set(body) - set(rules.API_FIELDS)):
-        errors[name[:64]] = "is not a known field"
+        errors[printable_name(name)] = "is not a known field"
     for name in rules.REQUIRED_FIELDS:
         if body.get(name) is None:
             errors[name] = "is required"
@@ -157,8 +186,10 @@ def validate_profile(body: JsonObject, today: dt.date) -> tuple[JsonObject, dict
             problem = _check_email(value)
         elif name == "phone":
             problem = _check_phone(value)
-        elif name in ("height", "weight"):
-            problem = _check_measure(value)
+        elif name == "height":
+            problem = _check_measure(value, rules.HEIGHT_CM_RANGE, "centimetres")
+        elif name == "weight":
+            problem = _check_measure(value, rules.WEIGHT_KG_RANGE, "kilograms")
         else:
             problem = _check_language(value)
         if problem is not None:
