@@ -64,7 +64,9 @@ class Reservation:
     """A row about to be sent: its key, the body that will go out, operator labels.
 
     ``body`` (the JSON object sent) is digested, never stored; it is left out of
-    the ``repr`` because it is patient data.
+    the ``repr`` because it is patient data.  ``source`` and ``row`` are stored in
+    clear for the operator: give a label that is not patient data (the input
+    file's name, an inbox name), never a value from the row.
     """
 
     key: LedgerKey
