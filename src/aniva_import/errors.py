@@ -68,3 +68,11 @@ class Interrupted(AnivaImportError):
 
 class OutputError(InputError):
     """The results or summary file cannot be written (exit 2: nothing usable was done)."""
+
+
+class LedgerError(InputError):
+    """The import ledger cannot be used: not an aniva-import ledger, damaged, unwritable (exit 2).
+
+    The message names the ledger file and what is wrong with it; it never contains
+    patient data (the ledger holds none in clear).
+    """

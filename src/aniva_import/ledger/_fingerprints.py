@@ -1,0 +1,109 @@
+"""Keyed fingerprints: the ledger's keys and the digests of what was sent.
+
+Every value is an HMAC-SHA256 under the ledger's own secret (random, made when
+the ledger file is created, stored in it).  So the file holds no names, dates,
+e-mails or phones in clear, and fingerprints of two ledgers cannot be compared
+with each other.  What this does *not* protect against: someone who holds the
+file (and so its secret) can test guesses of a patient's identity against it.
+That is why the file is readable by its owner only.
+
+Messages are framed (each part length-prefixed) and domain-separated, so no two
+different inputs can produce the same message.  Field digests include the entry's
+key: the same value (``sex = 2``) digests differently for every patient, so the
+file does not even show which patients share a value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from aniva_import.ledger._entries import LedgerKey
+
+_KEY = b"aniva-import/ledger/key/v1"
+_BODY = b"aniva-import/ledger/body/v1"
+_FIELD = b"aniva-import/ledger/field/v1"
+
+#: Hex digits kept of a body digest (128 bits) and of a field digest (64 bits).
+BODY_DIGEST_HEX = 32
+FIELD_DIGEST_HEX = 16
+
+
+def normalise_api_url(url: str) -> str:
+    """The API base as the ledger keys it: scheme and host lower case, no trailing ``/``.
+
+    ``https://AnivaHealth.com/api/v1/`` and ``https://anivahealth.com/api/v1`` are one API.
+    """
+    parts = urlsplit(url.strip())
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, "")
+    )
+
+
+def _frame(*parts: bytes) -> bytes:
+    return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+
+
+def _canonical(value: object) -> bytes:
+    return json.dumps(
+        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+
+
+class Fingerprints:
+    """The keyed hashes of one ledger (the secret never shows in a ``repr``)."""
+
+    __slots__ = ("_secret",)
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("a ledger secret has at least 16 bytes")
+        self._secret = secret
+
+    def __repr__(self) -> str:
+        return "Fingerprints(<secret>)"
+
+    def _mac(self, *parts: bytes) -> str:
+        return hmac.new(self._secret, _frame(*parts), hashlib.sha256).hexdigest()
+
+    def key(self, api_url: str, group: str, identity: str) -> LedgerKey:
+        """The entry key of one patient in one group of one API."""
+        if not identity:
+            raise ValueError("an identity is never empty")
+        return LedgerKey(
+            self._mac(
+                _KEY,
+                normalise_api_url(api_url).encode("utf-8"),
+                group.encode("utf-8"),
+                identity.encode("utf-8"),
+            )
+        )
+
+    def body_digest(self, key: LedgerKey, body: Mapping[str, object]) -> str:
+        """Digest of the whole body (field order does not matter)."""
+        return self._mac(_BODY, key.encode("ascii"), _canonical(dict(body)))[:BODY_DIGEST_HEX]
+
+    def field_digests(self, key: LedgerKey, body: Mapping[str, object]) -> dict[str, str]:
+        """Short digest of each field of the body, by field name."""
+        return {
+            name: self._mac(
+                _FIELD, key.encode("ascii"), name.encode("utf-8"), _canonical(value)
+            )[:FIELD_DIGEST_HEX]
+            for name, value in body.items()
+        }
+
+    def changed_fields(
+        self, key: LedgerKey, sent: Mapping[str, str], body: Mapping[str, object]
+    ) -> tuple[str, ...]:
+        """Fields of ``body`` whose value differs from what was sent, then fields it lacks.
+
+        ``sent`` is the entry's field digest map.  A field present on one side
+        only counts as changed.
+        """
+        now = self.field_digests(key, body)
+        changed = [name for name, digest in now.items() if sent.get(name) != digest]
+        changed += [name for name in sent if name not in now]
+        return tuple(changed)
