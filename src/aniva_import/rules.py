@@ -1,6 +1,6 @@
 """The profile rules both sides share: the client's pandera schema and the sandbox.
 
-These constants come from ``api/profiles-api.md`` (documented) or are our own
+These constants come from ``docs/api/profiles-api.md`` (documented) or are our own
 assumptions where the page is silent (marked).  Changing one changes what the
 dry run accepts *and* what the sandbox accepts, so they cannot drift apart.
 """

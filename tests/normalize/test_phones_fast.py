@@ -30,6 +30,26 @@ SHARED_CODES = [cc for cc in ALL_CODES if len(phonenumbers.COUNTRY_CODE_TO_REGIO
 NUMBER_TYPES = sorted(PhoneNumberType.values())
 
 
+def is_valid_number(num: PhoneNumber) -> bool:
+    """``phonenumbers.is_valid_number`` answered through ``valid_nsn`` where it decides
+    (the fast path's validity check, taking a PhoneNumber as the library does)."""
+    cc = num.country_code
+    nn = num.national_number
+    if type(cc) is int and type(nn) is int and nn >= 0:
+        nsn = str(nn)
+        if num.italian_leading_zero:
+            zeros = 1 if num.number_of_leading_zeros is None else num.number_of_leading_zeros
+            if type(zeros) is not int:
+                return bool(phonenumbers.is_valid_number(num))
+            if zeros > 0:
+                nsn = "0" * zeros + nsn
+        out = _phone_patterns.valid_nsn(cc, nsn)
+        if out is not None:
+            return out
+    return bool(phonenumbers.is_valid_number(num))
+
+
+
 def _number(cc: int, nsn: str) -> PhoneNumber:
     """The PhoneNumber whose national_significant_number is ``nsn`` (leading zeros kept)."""
     zeros = len(nsn) - len(nsn.lstrip("0"))
@@ -50,7 +70,7 @@ def _same(cc: int, nsn: str) -> bool:
     num = _number(cc, nsn)
     assert phonenumbers.national_significant_number(num) == nsn
     lib = bool(phonenumbers.is_valid_number(num))
-    assert _phone_patterns.is_valid_number(num) == lib, (cc, nsn, lib)
+    assert is_valid_number(num) == lib, (cc, nsn, lib)
     assert _phone_patterns.valid_nsn(cc, nsn) == lib, (cc, nsn, lib)
     return lib
 
@@ -246,7 +266,7 @@ def test_unsupported_patterns_fall_back_to_the_library(monkeypatch: pytest.Monke
         _phone_patterns._table(PhoneMetadata.metadata_for_region("DE", None))
     assert _phone_patterns.valid_nsn(49, "301234567") is None
     num = PhoneNumber(country_code=49, national_number=301234567)
-    assert _phone_patterns.is_valid_number(num) is True
+    assert is_valid_number(num) is True
     conv = Conventions(today=TODAY, phone_region="DE")
     assert normalize.normalize_phone("030 1234567", conv) == "+49301234567"
     assert normalize.normalize_phone("030 12", conv) == phones.library_phone("030 12", "DE")
@@ -265,4 +285,4 @@ def test_odd_phone_number_objects_go_to_the_library() -> None:
         ),
     ]
     for num in odd:
-        assert _phone_patterns.is_valid_number(num) == phonenumbers.is_valid_number(num)
+        assert is_valid_number(num) == phonenumbers.is_valid_number(num)

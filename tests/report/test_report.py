@@ -11,9 +11,16 @@ import jsonschema
 
 from aniva_import.problems import Problem, ProblemCode
 from aniva_import.report import RunReport, render_summary, write_summary_json
+from aniva_import.results import FinishedRow
 from aniva_import.types import Status
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def add(report: RunReport, status: Status, problems: tuple[Problem, ...]) -> None:
+    """One finished row of ``status`` counted in the report."""
+    row = problems[0].row if problems else report.last_row + 1
+    report.add_rows([FinishedRow(row, status, None, problems, [])])
 
 
 def test_summary_json_matches_its_schema_and_holds_no_cell_values(tmp_path: Path) -> None:
@@ -21,9 +28,9 @@ def test_summary_json_matches_its_schema_and_holds_no_cell_values(tmp_path: Path
                        input_format="csv", encoding="utf-8", delimiter=";",
                        started_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
                        finished_at=dt.datetime(2026, 1, 1, 0, 0, 2, tzinfo=dt.UTC))
-    report.add(Status.VALID, ())
-    report.add(Status.INVALID, (Problem(3, "Telefon", ProblemCode.INVALID_PHONE, "m", "phone"),))
-    report.add(Status.DUPLICATE, (Problem(4, "", ProblemCode.DUPLICATE_ROW, "m"),))
+    add(report, Status.VALID, ())
+    add(report, Status.INVALID, (Problem(3, "Telefon", ProblemCode.INVALID_PHONE, "m", "phone"),))
+    add(report, Status.DUPLICATE, (Problem(4, "", ProblemCode.DUPLICATE_ROW, "m"),))
     assert report.finish_exit_code() == 1
     path = tmp_path / "summary.json"
     write_summary_json(report, path)
@@ -39,9 +46,9 @@ def test_summary_json_matches_its_schema_and_holds_no_cell_values(tmp_path: Path
 
 def test_exit_code_zero_only_when_every_row_is_fine() -> None:
     report = RunReport(input=Path("x"), mode="dry_run")
-    report.add(Status.VALID, ())
+    add(report, Status.VALID, ())
     assert report.finish_exit_code() == 0
-    report.add(Status.UNKNOWN, ())
+    add(report, Status.UNKNOWN, ())
     assert report.finish_exit_code() == 1
 
 
@@ -51,8 +58,8 @@ def test_terminal_summary_counts_and_top_problems() -> None:
                        unknown_columns=("Notiz",))
     for _ in range(3):
         problem = Problem(2, "Telefon", ProblemCode.PHONE_NEEDS_REGION, "m", "phone")
-        report.add(Status.INVALID, (problem,))
-    report.add(Status.VALID, ())
+        add(report, Status.INVALID, (problem,))
+    add(report, Status.VALID, ())
     text = render_summary(report)
     assert "Dry run of p.csv (csv, cp1252, semicolon-separated)" in text
     assert "4 rows: 1 valid, 3 invalid" in text
@@ -63,12 +70,12 @@ def test_terminal_summary_counts_and_top_problems() -> None:
 
 def test_problem_kinds_rank_by_count_then_field_order() -> None:
     report = RunReport(input=Path("p.csv"), mode="dry_run")
-    report.add(Status.DUPLICATE, (Problem(9, "", ProblemCode.DUPLICATE_ROW, "m"),))
-    report.add(Status.INVALID, (Problem(3, "Sprache", ProblemCode.UNSUPPORTED_LANGUAGE, "m",
+    add(report, Status.DUPLICATE, (Problem(9, "", ProblemCode.DUPLICATE_ROW, "m"),))
+    add(report, Status.INVALID, (Problem(3, "Sprache", ProblemCode.UNSUPPORTED_LANGUAGE, "m",
                                         "language"),))
-    report.add(Status.INVALID, (Problem(4, "Vorname", ProblemCode.REQUIRED, "m", "first_name"),))
+    add(report, Status.INVALID, (Problem(4, "Vorname", ProblemCode.REQUIRED, "m", "first_name"),))
     for row in (5, 6):
         problem = Problem(row, "Telefon", ProblemCode.INVALID_PHONE, "m", "phone")
-        report.add(Status.INVALID, (problem,))
+        add(report, Status.INVALID, (problem,))
     codes = [code for (_f, _c, code), _n in report.ranked_problems()]
     assert codes == ["invalid_phone", "required", "unsupported_language", "duplicate_row"]

@@ -40,7 +40,7 @@ def main(
     stderr: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> int:
-    """Run the command line; returns the exit code (see PRODUCT.md)."""
+    """Run the command line; returns the exit code (see docs/PRODUCT.md)."""
     console = Console(stdout, stderr, environ)
     parser = build_parser()
     try:

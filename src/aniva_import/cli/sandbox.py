@@ -12,8 +12,8 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8787
+from aniva_import.sandbox import DEFAULT_HOST, DEFAULT_PORT  # the contract's defaults; cheap
+
 _KNOWN_STATUSES = frozenset(status.value for status in HTTPStatus)
 
 
@@ -128,8 +128,13 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> argparse.Argument
 def run(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C; 0 after a clean stop, 2 for bad options or configuration."""
     from aniva_import.errors import ConfigError
-    from aniva_import.sandbox import Faults, default_config, load_config, serve
 
+    try:
+        from aniva_import.sandbox import Faults, default_config, load_config, serve
+    except ModuleNotFoundError as missing:
+        print(f"aniva-import sandbox: the sandbox needs {missing.name}, which comes with "
+              "the sandbox extra: pip install 'aniva-import[sandbox]'", file=sys.stderr)
+        return 2
     try:
         config = load_config(args.config) if args.config else default_config()
         faults = Faults(
@@ -161,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m aniva_import._cli_sandbox [options]``: the command on its own."""
+    """``python -m aniva_import.cli.sandbox [options]``: the command on its own."""
     parser = argparse.ArgumentParser(prog="aniva-import")
     commands = parser.add_subparsers(dest="command", required=True)
     add_parser(commands)

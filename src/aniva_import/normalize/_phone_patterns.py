@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import phonenumbers
-from phonenumbers import PhoneMetadata, PhoneNumber
+from phonenumbers import PhoneMetadata
 
 _NON_GEO: Final = "001"
 # The order of _number_type_helper; mobile is added unless it equals fixed_line.
@@ -211,20 +211,3 @@ def valid_nsn(cc: int, nsn: str) -> bool | None:
             return choice.valid.valid(nsn)
     return False  # no region: region_code_for_number is None
 
-
-def is_valid_number(num: PhoneNumber) -> bool:
-    """Exactly ``phonenumbers.is_valid_number(num)``."""
-    cc = num.country_code
-    nn = num.national_number
-    if type(cc) is int and type(nn) is int and nn >= 0:
-        nsn = str(nn)
-        if num.italian_leading_zero:
-            zeros = 1 if num.number_of_leading_zeros is None else num.number_of_leading_zeros
-            if type(zeros) is not int:
-                return bool(phonenumbers.is_valid_number(num))
-            if zeros > 0:
-                nsn = "0" * zeros + nsn
-        out = valid_nsn(cc, nsn)
-        if out is not None:
-            return out
-    return bool(phonenumbers.is_valid_number(num))

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aniva_import.problems import Problem
 from aniva_import.results import FinishedRow
-from aniva_import.types import PROBLEM_STATUSES, Status
+from aniva_import.types import PROBLEM_STATUSES
 
 
 @dataclass
@@ -61,11 +60,6 @@ class RunReport:
                 problem_counts[(problem.field or "", problem.column, problem.code)] += 1
         if rows:
             self.last_row = rows[-1].row
-
-    def add(self, status: Status, problems: Sequence[Problem]) -> None:
-        self.counts[status] += 1
-        for problem in problems:
-            self.problem_counts[(problem.field or "", problem.column, problem.code)] += 1
 
     def finish_exit_code(self) -> int:
         """0 when every row is fine, 1 when some rows need attention."""

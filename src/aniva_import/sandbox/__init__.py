@@ -13,43 +13,54 @@ Public API::
     Access (Host/Origin rules, --allow-remote), Limits (body caps, JSON depth, timeouts)
 
 The pytest fixture and a context manager that runs it in a thread live in
-:mod:`aniva_import.testing`.  Importing this package imports Starlette and
-uvicorn: the CLI imports it only when the ``sandbox`` command runs.
+:mod:`aniva_import.testing`.  Names are imported when first used: the built-in
+defaults (``DEFAULT_HOST``, ``DEFAULT_PORT``, ``DEMO_FULL_KEY`` …) cost nothing,
+while the app and the server import Starlette and uvicorn (the ``sandbox`` extra).
 """
 
-from aniva_import.sandbox._access import Access
-from aniva_import.sandbox._app import (
-    Clock,
-    ConnectionDropped,
-    SandboxState,
-    create_app,
-    error_body,
-)
-from aniva_import.sandbox._config import (
-    API_PREFIX,
-    CREATE_USER,
-    DEFAULT_HOST,
-    DEFAULT_PORT,
-    DEMO_FULL_KEY,
-    DEMO_GROUPS,
-    DEMO_NOSCOPE_KEY,
-    DEMO_OTHER_ORG_GROUP,
-    SandboxConfig,
-    SandboxKey,
-    config_from_mapping,
-    default_config,
-    load_config,
-)
-from aniva_import.sandbox._faults import (
-    DEFAULT_ERROR_STATUSES,
-    ERROR_STATUSES,
-    GROUP_ERROR_STATUSES,
-    RATE_LIMIT_RANGE,
-    Faults,
-)
-from aniva_import.sandbox._limits import Limits
-from aniva_import.sandbox._server import banner, bind_socket, build_server, is_loopback, serve
-from aniva_import.sandbox._store import MemoryStore, ProfileStore, SqliteStore, Stats, open_store
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: public name → the module that defines it
+_WHERE: dict[str, str] = {
+    "API_PREFIX": "aniva_import.sandbox._config",
+    "Access": "aniva_import.sandbox._access",
+    "CREATE_USER": "aniva_import.sandbox._config",
+    "Clock": "aniva_import.sandbox._app",
+    "ConnectionDropped": "aniva_import.sandbox._app",
+    "DEFAULT_ERROR_STATUSES": "aniva_import.sandbox._faults",
+    "DEFAULT_HOST": "aniva_import.sandbox._config",
+    "DEFAULT_PORT": "aniva_import.sandbox._config",
+    "DEMO_FULL_KEY": "aniva_import.sandbox._config",
+    "DEMO_GROUPS": "aniva_import.sandbox._config",
+    "DEMO_NOSCOPE_KEY": "aniva_import.sandbox._config",
+    "DEMO_OTHER_ORG_GROUP": "aniva_import.sandbox._config",
+    "ERROR_STATUSES": "aniva_import.sandbox._faults",
+    "Faults": "aniva_import.sandbox._faults",
+    "GROUP_ERROR_STATUSES": "aniva_import.sandbox._faults",
+    "Limits": "aniva_import.sandbox._limits",
+    "MemoryStore": "aniva_import.sandbox._store",
+    "ProfileStore": "aniva_import.sandbox._store",
+    "RATE_LIMIT_RANGE": "aniva_import.sandbox._faults",
+    "SandboxConfig": "aniva_import.sandbox._config",
+    "SandboxKey": "aniva_import.sandbox._config",
+    "SandboxState": "aniva_import.sandbox._app",
+    "SqliteStore": "aniva_import.sandbox._store",
+    "Stats": "aniva_import.sandbox._store",
+    "banner": "aniva_import.sandbox._server",
+    "bind_socket": "aniva_import.sandbox._server",
+    "build_server": "aniva_import.sandbox._server",
+    "config_from_mapping": "aniva_import.sandbox._config",
+    "create_app": "aniva_import.sandbox._app",
+    "default_config": "aniva_import.sandbox._config",
+    "error_body": "aniva_import.sandbox._app",
+    "is_loopback": "aniva_import.sandbox._server",
+    "load_config": "aniva_import.sandbox._config",
+    "open_store": "aniva_import.sandbox._store",
+    "serve": "aniva_import.sandbox._server",
+}
 
 __all__ = [
     "API_PREFIX",
@@ -88,3 +99,63 @@ __all__ = [
     "open_store",
     "serve",
 ]
+
+if TYPE_CHECKING:
+    from aniva_import.sandbox._access import (
+        Access,
+    )
+    from aniva_import.sandbox._app import (
+        Clock,
+        ConnectionDropped,
+        SandboxState,
+        create_app,
+        error_body,
+    )
+    from aniva_import.sandbox._config import (
+        API_PREFIX,
+        CREATE_USER,
+        DEFAULT_HOST,
+        DEFAULT_PORT,
+        DEMO_FULL_KEY,
+        DEMO_GROUPS,
+        DEMO_NOSCOPE_KEY,
+        DEMO_OTHER_ORG_GROUP,
+        SandboxConfig,
+        SandboxKey,
+        config_from_mapping,
+        default_config,
+        load_config,
+    )
+    from aniva_import.sandbox._faults import (
+        DEFAULT_ERROR_STATUSES,
+        ERROR_STATUSES,
+        GROUP_ERROR_STATUSES,
+        RATE_LIMIT_RANGE,
+        Faults,
+    )
+    from aniva_import.sandbox._limits import (
+        Limits,
+    )
+    from aniva_import.sandbox._server import (
+        banner,
+        bind_socket,
+        build_server,
+        is_loopback,
+        serve,
+    )
+    from aniva_import.sandbox._store import (
+        MemoryStore,
+        ProfileStore,
+        SqliteStore,
+        Stats,
+        open_store,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

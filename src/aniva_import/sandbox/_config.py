@@ -1,6 +1,6 @@
 """Keys and groups the sandbox knows: the built-in demo defaults, or a TOML file.
 
-The defaults are part of the product contract (PRODUCT.md, "The sandbox"), like a
+The defaults are part of the product contract (docs/PRODUCT.md, "The sandbox"), like a
 payment provider's test keys: change them and every README, test and rehearsal
 script that uses them breaks.
 """
@@ -80,7 +80,7 @@ class SandboxConfig:
 
 
 def default_config() -> SandboxConfig:
-    """The built-in demo keys and groups that PRODUCT.md fixes."""
+    """The built-in demo keys and groups that docs/PRODUCT.md fixes."""
     return SandboxConfig(
         keys=(
             SandboxKey(
