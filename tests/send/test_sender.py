@@ -133,9 +133,8 @@ def test_503_is_retried_and_then_created() -> None:
 def test_a_201_whose_body_breaks_off_is_created_without_an_id() -> None:
     class Broken(httpx.AsyncByteStream):
         async def __aiter__(self) -> AsyncIterator[bytes]:
-            if self is not None:  # an async generator that fails at once
-                raise httpx.ReadError("reset")
             yield b""
+            raise httpx.ReadError("reset")
 
     api = FakeApi(lambda req, n: httpx.Response(201, stream=Broken()))
     (outcomes,), _ = send(api, [rows(1)])
