@@ -97,36 +97,49 @@ def test_a_429_pauses_every_waiting_request_until_retry_after() -> None:
     assert min(gaps) == pytest.approx(1 / 45, abs=1e-5)  # one by one, no burst
 
 
-def test_after_a_429_it_climbs_back_to_just_under_the_estimate_then_probes_slowly() -> None:
-    async def main() -> tuple[float, float, float]:
-        lim = limiter(initial_rate=200.0, backoff=0.9, hold=0.97, probe=0.01)
-        permit = await lim.acquire()
-        lim.throttled(permit, retry_after=0.0)  # ceiling = 200 (the rate), rate 180
-        ceiling = lim.ceiling
-        assert ceiling is not None
-        assert ceiling == pytest.approx(200.0)
-        await clean_api(lim, seconds=1.0, latency=0.001, concurrency=4)
-        after_one = lim.rate
-        await clean_api(lim, seconds=4.0, latency=0.001, concurrency=4)
-        return ceiling, after_one, lim.rate
+def test_after_a_429_the_rate_follows_a_cubic_curve_around_the_estimate() -> None:
+    async def main() -> dict[float, float]:
+        lim = limiter(initial_rate=200.0, backoff=0.9, recovery_time=3.0)
+        lim.throttled(await lim.acquire(), retry_after=0.0)  # ceiling = 200 (the rate)
+        assert lim.ceiling == pytest.approx(200.0)
+        seen = {0.0: lim.rate}
+        for second in (1.0, 3.0, 5.0):
+            await clean_api(lim, seconds=second, latency=0.001, concurrency=4)
+            seen[second] = lim.rate
+        return seen
 
-    ceiling, after_one, after_four = run(main)
-    assert after_one == pytest.approx(0.97 * ceiling, rel=0.03)  # quickly back near it
-    assert after_four - after_one == pytest.approx(3 * 0.01 * ceiling, rel=0.35)  # +1 %/s
-    assert after_four < 1.05 * ceiling
+    rates = run(main)
+    assert rates[0.0] == pytest.approx(180.0)  # backed off to 0.9 x the estimate
+    assert rates[1.0] == pytest.approx(200 * (1 - 0.1 * (2 / 3) ** 3), rel=0.02)  # quickly up
+    assert rates[3.0] == pytest.approx(200.0, rel=0.02)  # flat at the estimate
+    assert rates[5.0] == pytest.approx(200 * (1 + 0.1 * (2 / 3) ** 3), rel=0.02)  # then past
 
 
-def test_well_past_the_old_limit_without_a_429_slow_start_begins_again() -> None:
+def test_half_again_past_the_old_limit_without_a_429_slow_start_begins_again() -> None:
     async def main() -> tuple[float | None, float]:
-        lim = limiter(initial_rate=200.0, probe=0.05)
+        lim = limiter(initial_rate=200.0)
         lim.throttled(await lim.acquire(), retry_after=0.0)
-        await clean_api(lim, seconds=8.0, latency=0.0005, concurrency=8,
+        await clean_api(lim, seconds=10.0, latency=0.0005, concurrency=8,
                         until=lambda: lim.ceiling is None)
-        return lim.ceiling, lim.rate
+        return lim.ceiling, now()
 
-    ceiling, rate = run(main)
+    ceiling, when = run(main)
     assert ceiling is None
-    assert rate >= 1.25 * 200
+    assert when == pytest.approx(3.0 * (1 + 5 ** (1 / 3)), rel=0.05)  # 1 + c(t-K)^3 = 1.5
+
+
+def test_a_pause_longer_than_a_second_is_not_counted_in_the_estimate() -> None:
+    async def main() -> float | None:
+        lim = limiter(initial_rate=500.0)
+        lim.throttled(await lim.acquire(), retry_after=3.0)  # 2 of its 3 s not counted
+        permits = [await lim.acquire() for _ in range(100)]  # from t = 3
+        await asyncio.sleep(4.0 - now())
+        for permit in permits:
+            lim.accepted(permit)
+        lim.throttled(await lim.acquire(), retry_after=1.0)
+        return lim.ceiling
+
+    assert run(main) == pytest.approx(100 / 2.0, rel=0.02)  # 100 in (4 s - 2 s)
 
 
 def test_rates_are_checked() -> None:
@@ -135,6 +148,8 @@ def test_rates_are_checked() -> None:
             limiter(initial_rate=0.0)
         with pytest.raises(ValueError, match="backoff"):
             limiter(backoff=1.5)
+        with pytest.raises(ValueError, match="times"):
+            limiter(recovery_time=0.0)
         return limiter().rate
 
     assert run(main) == 20.0
