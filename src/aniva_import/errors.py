@@ -76,3 +76,17 @@ class LedgerError(InputError):
     The message names the ledger file and what is wrong with it; it never contains
     patient data (the ledger holds none in clear).
     """
+
+
+class InsecureApiUrl(ConfigError):
+    """The API URL is refused before any request: plain ``http://`` to a host that is
+    not loopback (the key and patient data would cross the network unencrypted), or
+    not an http(s) URL at all (exit 2)."""
+
+
+class ApiTlsFailure(ApiError):
+    """The API's TLS certificate could not be verified: stop at once, no retry (exit 3,
+    or 2 when nothing reached the API)."""
+
+    exit_code = 3
+    transient = False

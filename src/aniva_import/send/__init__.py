@@ -1,0 +1,53 @@
+"""Sending: create profiles through ``POST {api_url}/profiles``, as fast as the API
+allows, never twice.
+
+    settings = SendSettings(api_url="https://anivahealth.com/api/v1", api_key=key)
+    async with Sender(settings) as sender:
+        outcomes = await sender.send_batch([SendRequest(row=2, group="acme-clinic-berlin",
+                                                        body={...}, idempotency_key="…")])
+        if sender.stop_reason: ...  # .code, .message, .exit_code
+
+One module per concept: :mod:`.client` (the httpx client and the URL check),
+:mod:`.limiter` (token bucket, fixed rate, the global pause), :mod:`.adaptive` (the
+limiter that finds the API's limit), :mod:`.retry_after`, :mod:`.errors_body`,
+:mod:`.classify` (what an answer means), :mod:`.retry` (the one tenacity policy),
+:mod:`.breaker`, :mod:`.sender` (:class:`Sender`), :mod:`.outcome`, :mod:`.stop`,
+:mod:`.stats`, :mod:`.settings`.
+"""
+
+from aniva_import.send.adaptive import AdaptiveRateLimiter
+from aniva_import.send.client import check_api_url, is_loopback_host, user_agent
+from aniva_import.send.errors_body import ErrorBody, read_error_body
+from aniva_import.send.limiter import FixedRateLimiter, Permit, RateLimiter, TokenBucket
+from aniva_import.send.outcome import Code, OutcomeKind, SendOutcome, SendRequest
+from aniva_import.send.retry import RetryPolicy
+from aniva_import.send.retry_after import DEFAULT_RETRY_AFTER, parse_retry_after
+from aniva_import.send.sender import Sender
+from aniva_import.send.settings import DEFAULT_CONCURRENCY, SendSettings
+from aniva_import.send.stats import SendStats
+from aniva_import.send.stop import StopReason
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_RETRY_AFTER",
+    "AdaptiveRateLimiter",
+    "Code",
+    "ErrorBody",
+    "FixedRateLimiter",
+    "OutcomeKind",
+    "Permit",
+    "RateLimiter",
+    "RetryPolicy",
+    "SendOutcome",
+    "SendRequest",
+    "SendSettings",
+    "SendStats",
+    "Sender",
+    "StopReason",
+    "TokenBucket",
+    "check_api_url",
+    "is_loopback_host",
+    "parse_retry_after",
+    "read_error_body",
+    "user_agent",
+]

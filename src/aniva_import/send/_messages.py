@@ -1,0 +1,174 @@
+"""The sentences of the sender: one for each row outcome and each reason to stop.
+
+Written for a clinic admin: what happened, what to do.  They name the API's host,
+a profile group's slug and HTTP statuses, never patient data or the API key, and
+never repeat the API's own text (that goes in ``api_message``/``field_errors``).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from aniva_import.send.classify import Cause, Verdict
+from aniva_import.send.outcome import Code
+from aniva_import.send.retry import GiveUp
+
+_CHECK_FIRST = "check in Aniva whether it exists before sending this row again"
+
+
+def http(status: int | None) -> str:
+    if status is None:
+        return "no answer"
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def rejected(verdict: Verdict) -> str:
+    if verdict.status == 400:
+        if verdict.body is not None and verdict.body.fields:
+            names = ", ".join(sorted(verdict.body.fields))
+            return (f"The API refused this row's values ({http(400)}) for: {names}; "
+                    "correct them and run again.")
+        return (f"The API refused this row's values ({http(400)}) without naming a field; "
+                "check the row and run again.")
+    return (f"The API refused this row ({http(verdict.status)}); check the row, or ask "
+            "Aniva what the answer means.")
+
+
+def group_refused(code: Code, group: str, *, inferred: bool = False) -> str:
+    if code is Code.GROUP_NOT_FOUND:
+        return (f"The API says profile group '{group}' does not exist ({http(404)}); "
+                "check the group's name (slug) and run again.")
+    if inferred:
+        return (f"The API refused profile group '{group}' ({http(403)}) while it accepted "
+                "other groups, so the group is outside this API key's access context; use "
+                "a key that may create profiles in it, or check the group's name.")
+    return (f"Profile group '{group}' is outside this API key's access context "
+            f"({http(403)}); use a key that may create profiles in it, or check the "
+            "group's name.")
+
+
+def unknown(verdict: Verdict, *, read_timeout: float) -> str:
+    cause = verdict.cause
+    if cause is Cause.STATUS:
+        what = f"The API answered {http(verdict.status)}"
+    elif cause is Cause.READ_TIMEOUT:
+        what = f"The API did not answer within {read_timeout:g} seconds"
+    elif cause in (Cause.WRITE_TIMEOUT, Cause.WRITE_ERROR):
+        what = "The connection broke while this row was being sent"
+    else:
+        what = "The connection broke after this row was sent"
+    return f"{what}, so it is unclear whether the profile was created; {_CHECK_FIRST}."
+
+
+ABORTED_IN_FLIGHT = (
+    "The import was stopped while this row was being sent, so it is unclear whether the "
+    f"profile was created; {_CHECK_FIRST}."
+)
+CREATED_WITHOUT_ID = (
+    "The API created this profile but sent back no id for it; find it in Aniva if you "
+    "need the id."
+)
+INVALID_REQUEST = (
+    "This row could not be sent as a valid request (a problem in aniva-import, not in "
+    "your file); please report it."
+)
+REDIRECT_ROW = (
+    f"The API answered with a redirect, so it is unclear whether the profile was created; "
+    f"{_CHECK_FIRST}."
+)
+
+
+def stop(
+    code: Code,
+    verdict: Verdict | None,
+    *,
+    host: str,
+    group: str | None = None,
+    attempts: int = 0,
+    give_up: GiveUp | None = None,
+    max_wait: float = 0.0,
+    unknown_limit: int = 0,
+) -> str:
+    """The sentence of a reason to stop the whole run."""
+    status = verdict.status if verdict is not None else None
+    if code is Code.KEY_REFUSED:
+        return (f"The API refused the API key ({http(401)}): check that the key is complete "
+                "and still valid, then run again.")
+    if code is Code.SCOPE_MISSING:
+        return ("The API key lacks the CREATE_USER scope needed to create profiles "
+                f"({http(403)}): ask Aniva for a key with it, then run again.")
+    if code is Code.FORBIDDEN:
+        where = f"profile group '{group}'" if group else "the profile group"
+        return (f"The API refused with {http(403)} without saying why: either the API key "
+                f"lacks the CREATE_USER scope, or {where} is outside the key's access "
+                "context; check both with Aniva, then run again.")
+    if code is Code.TLS_FAILED:
+        return (f"The TLS certificate of {host} could not be verified, so nothing more was "
+                "sent: if your network uses its own certificate authority, add it to this "
+                "computer's trust store; otherwise check the API address.")
+    if code is Code.TOO_MANY_UNKNOWN:
+        return (f"{unknown_limit} requests in a row got no clear answer from the API "
+                "(server errors, timeouts or broken connections), so the import stopped "
+                "before more rows end up unknown: check the API's status, and check the "
+                "unknown rows in Aniva before sending them again.")
+    if code is Code.UNEXPECTED_RESPONSE:
+        return (f"The API answered {http(status)}, which it does not document for creating "
+                "profiles, so the import stopped: check the API address.")
+    if code is Code.INTERRUPTED:
+        return "The import was interrupted; the rows not yet sent were not sent."
+    return _unavailable(verdict, host=host, attempts=attempts, give_up=give_up,
+                        max_wait=max_wait)
+
+
+def _unavailable(
+    verdict: Verdict | None, *, host: str, attempts: int, give_up: GiveUp | None,
+    max_wait: float,
+) -> str:
+    later = "try again later"
+    if verdict is not None and give_up is GiveUp.WAIT_TOO_LONG and verdict.retry_after:
+        return (f"The API asked to wait {verdict.retry_after:g} seconds before more requests, "
+                f"longer than the {max_wait:g} seconds this import waits: run it again later.")
+    tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
+    if verdict is None:
+        return f"The API at {host} could not be reached: {later}."
+    if verdict.status == 429:
+        return (f"The API kept answering {http(429)} {tries}: {later}, or with a lower "
+                "--rate.")
+    if verdict.status is not None:
+        return f"The API at {host} kept answering {http(verdict.status)} {tries}: {later}."
+    cause = verdict.cause
+    if cause is Cause.DNS:
+        return (f"The API host {host} could not be found (DNS) {tries}: check the API "
+                "address and this computer's network, then run again.")
+    if cause is Cause.REFUSED:
+        return (f"The API at {host} refused the connection {tries}: check the API address "
+                f"(and its port), or {later}.")
+    if cause is Cause.CONNECT_TIMEOUT:
+        return (f"Connecting to the API at {host} timed out {tries}: check the network or "
+                f"the proxy, or {later}.")
+    if cause is Cause.TLS_HANDSHAKE:
+        return (f"The secure connection (TLS) to {host} could not be set up {tries}: check "
+                "the API address and any proxy.")
+    if cause is Cause.PROXY:
+        return (f"The proxy did not connect to the API at {host} {tries}: check the proxy "
+                f"settings (HTTPS_PROXY), or {later}.")
+    if cause is Cause.POOL_TIMEOUT:
+        return f"No connection to the API at {host} became free in time {tries}: {later}."
+    return f"The API at {host} could not be reached {tries}: check the network, or {later}."
+
+
+def not_sent(code: Code) -> str:
+    """The sentence of a row left unsent because the run stopped for ``code``."""
+    why = {
+        Code.KEY_REFUSED: "the API refused the API key",
+        Code.SCOPE_MISSING: "the API key lacks the CREATE_USER scope",
+        Code.FORBIDDEN: "the API refused with HTTP 403 (scope or group, see the summary)",
+        Code.TLS_FAILED: "the API's TLS certificate could not be verified",
+        Code.TOO_MANY_UNKNOWN: "too many requests in a row got no clear answer",
+        Code.UNEXPECTED_RESPONSE: "the API gave an answer it does not document",
+        Code.INTERRUPTED: "the import was interrupted",
+    }.get(code, "the API could not be reached")
+    return f"Not sent, because {why}; nothing was created for this row: run the import again."
