@@ -25,6 +25,12 @@ class ProblemCode(enum.StrEnum):
         member.description = description
         return member
 
+    @classmethod
+    def of(cls, value: str, default: ProblemCode) -> ProblemCode:
+        """The code whose value is ``value``; ``default`` for a value not in the catalogue."""
+        member = cls._value2member_map_.get(value)
+        return member if isinstance(member, cls) else default
+
     # -- the file's structure
     EXTRA_CELLS = "extra_cells", "a row with more cells than the header; they would be lost"
     SPREADSHEET_ERROR = (
@@ -74,6 +80,56 @@ class ProblemCode(enum.StrEnum):
     DUPLICATE_ROW = (
         "duplicate_row",
         "same names, date of birth and group as an earlier row (`duplicate`)",
+    )
+    # -- sending (a live run)
+    ALREADY_IMPORTED_CHANGED = (
+        "already_imported_changed",
+        "an earlier run created this patient, and some fields now differ from what it sent "
+        "(the API has no update: change them in Aniva)",
+    )
+    EARLIER_UNKNOWN = (
+        "earlier_unknown",
+        "an earlier run may have created this patient (`unknown`); check in Aniva, then "
+        "`aniva-import resolve` or `--resend-unknown`",
+    )
+    API_REJECTED = "api_rejected", "the API refused the row's values (400) (`failed`)"
+    GROUP_NOT_FOUND = "group_not_found", "the API does not know the profile group (404) (`failed`)"
+    GROUP_FORBIDDEN = (
+        "group_forbidden",
+        "the profile group is outside the API key's access context (403) (`failed`)",
+    )
+    OUTCOME_UNKNOWN = (
+        "outcome_unknown",
+        "the API may or may not have created the profile (500/502/504, a timeout, a broken "
+        "connection) (`unknown`)",
+    )
+    CREATED_WITHOUT_ID = (
+        "created_without_id",
+        "the API created the profile but did not say its id (`created`)",
+    )
+    INVALID_REQUEST = "invalid_request", "the request for this row could not be built (`not_sent`)"
+    KEY_REFUSED = "key_refused", "the API does not accept the key (401): the run stopped"
+    SCOPE_MISSING = (
+        "scope_missing", "the API key lacks the CREATE_USER scope (403): the run stopped"
+    )
+    FORBIDDEN = (
+        "forbidden",
+        "the API refused the key or the group (403) without saying which: the run stopped",
+    )
+    API_UNAVAILABLE = (
+        "api_unavailable",
+        "the API could not be reached, or stayed busy (429/503) past every retry: the run "
+        "stopped",
+    )
+    TLS_FAILED = "tls_failed", "the API's certificate could not be verified: the run stopped"
+    TOO_MANY_UNKNOWN = (
+        "too_many_unknown",
+        "too many requests in a row ended without a clear answer: the run stopped",
+    )
+    UNEXPECTED_RESPONSE = (
+        "unexpected_response",
+        "the API answered something undocumented (a redirect?): check --api-url; the run "
+        "stopped",
     )
     # -- the run
     INTERRUPTED = "interrupted", "the run stopped before this row (`not_sent`)"

@@ -65,6 +65,11 @@ class Settings:
     chunk_rows: int = 10_000
     #: show a progress bar on stderr
     progress: bool = False
-    #: use the e-mail and phone fast paths (False: the libraries alone, e.g. to check
-    #: a library upgrade; the answers are the same, only slower)
+    #: use the fast paths (e-mail, phone, rules judged per distinct value); False: the
+    #: libraries alone, e.g. to check a library upgrade (the answers are the same)
     fast_paths: bool = True
+    #: send again the rows an earlier run left ``unknown`` (the user checked in Aniva
+    #: that they were not created)
+    resend_unknown: bool = False
+    #: rows sent between two commits of the ledger
+    send_batch_rows: int = 250

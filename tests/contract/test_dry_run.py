@@ -207,12 +207,24 @@ def test_formula_cells_are_neutralised_in_csv_results(cli: Cli, tmp_path: Path) 
     assert rows[0]["Notiz"] == "'@SUM(1)"
 
 
-def test_sending_is_refused_until_it_exists(cli: Cli, berlin: Path) -> None:
+def test_an_import_without_a_key_is_refused_before_anything_is_done(
+    cli: Cli, berlin: Path
+) -> None:
+    result = cli("run", str(berlin), "--group", "demo-clinic")
+    assert result.code == 2
+    assert "No API key" in result.err
+    assert "--dry-run" in result.err
+    assert not (berlin.parent / "praxis-berlin.results.csv").exists()
+
+
+def test_a_plain_http_api_is_refused_before_anything_is_sent(cli: Cli, berlin: Path) -> None:
     result = cli("run", str(berlin), "--group", "demo-clinic",
+                 "--api-url", "http://anivahealth.example/api/v1",
                  env={"ANIVA_API_KEY": "sk-secret-value"})
     assert result.code == 2
-    assert "--dry-run" in result.err
+    assert "https" in result.err
     assert "sk-secret-value" not in result.out + result.err
+    assert not (berlin.parent / "praxis-berlin.results.csv").exists()
 
 
 def test_help_does_not_import_pandas() -> None:

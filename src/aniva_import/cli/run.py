@@ -4,12 +4,16 @@ the terminal summary and the exit code."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aniva_import.cli.console import Console, silence_broken_stdout
 from aniva_import.errors import ConfigError
 from aniva_import.settings import DEFAULT_API_URL, ApiKey, Settings
+
+if TYPE_CHECKING:
+    from aniva_import.pipeline import Progressed
 
 
 def _positive_int(text: str) -> int:
@@ -57,6 +61,9 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
                      help="requests in flight at most (default 4)")
     run.add_argument("--state", type=Path, metavar="PATH",
                      help="the import ledger (SQLite) that remembers what was already created")
+    run.add_argument("--resend-unknown", action="store_true",
+                     help="send again the rows an earlier run left unknown (only after "
+                          "checking in Aniva that they were not created)")
     run.add_argument("--sandbox", action="store_true",
                      help="start the built-in sandbox API on loopback and import into it")
     run.add_argument("--summary-json", type=Path, metavar="PATH",
@@ -77,6 +84,12 @@ def _read_key(args: argparse.Namespace, console: Console) -> ApiKey | None:
         except OSError as exc:
             raise ConfigError(f"The API key file {args.api_key_file} cannot be read "
                               f"({exc.strerror}).") from None
+        mode = args.api_key_file.stat().st_mode
+        if mode & 0o077:
+            raise ConfigError(
+                f"The API key file {args.api_key_file} can be read by other users of this "
+                f"computer; make it yours alone (chmod 600 {args.api_key_file}) and try again."
+            )
         try:
             return ApiKey(text)
         except ValueError:
@@ -89,7 +102,10 @@ def settings_from_args(args: argparse.Namespace, console: Console) -> Settings:
     """Turn ``run`` options (and the environment) into frozen settings."""
     from aniva_import.pipeline import default_workers
 
-    api_key = None if args.dry_run else _read_key(args, console)
+    if args.sandbox and (args.api_url or args.api_key_file):
+        raise ConfigError("--sandbox imports into the local sandbox with its demo key: "
+                          "leave out --api-url and --api-key-file.")
+    api_key = None if args.dry_run or args.sandbox else _read_key(args, console)
     region = args.phone_region
     if region is not None and not (len(region) == 2 and region.isalpha()):
         raise ConfigError(f"--phone-region takes a two-letter country code such as DE or FI, "
@@ -111,17 +127,25 @@ def settings_from_args(args: argparse.Namespace, console: Console) -> Settings:
         workers=args.workers or default_workers(),
         progress=not args.no_progress and console.stderr.isatty(),
         fast_paths=not args.no_fast_paths,
+        resend_unknown=args.resend_unknown,
     )
 
 
 def run_command(args: argparse.Namespace, console: Console) -> int:
+    settings = settings_from_args(args, console)
+    if args.sandbox and not settings.dry_run:
+        from aniva_import.sandbox import DEMO_FULL_KEY, sandbox_for_import
+
+        with sandbox_for_import() as base_url:
+            sandboxed = replace(settings, api_url=base_url, api_key=ApiKey(DEMO_FULL_KEY))
+            return _import(sandboxed, console)
+    return _import(settings, console)
+
+
+def _import(settings: Settings, console: Console) -> int:
     from aniva_import.pipeline import import_file
     from aniva_import.report import render_summary
 
-    settings = settings_from_args(args, console)
-    if not settings.dry_run and settings.api_key is None and not args.sandbox:
-        raise ConfigError("No API key: pass --api-key-file PATH or set ANIVA_API_KEY "
-                          "(or use --dry-run to check the file without sending).")
     bar = None
     progress = None
     if settings.progress:
@@ -129,10 +153,13 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
 
         # no monitor thread: worker processes are forked, best from a lone thread
         tqdm.monitor_interval = 0
-        bar = tqdm(file=console.stderr, unit=" rows", desc="checking", leave=False)
+        what = "checking" if settings.dry_run else "importing"
+        bar = tqdm(file=console.stderr, unit=" rows", desc=what, leave=False)
 
-        def progress(rows: int) -> None:
-            bar.update(rows)
+        def progress(step: Progressed) -> None:
+            bar.update(step.rows)
+            if not settings.dry_run:
+                bar.set_postfix_str(_live_figures(step), refresh=False)
 
     try:
         report = import_file(settings, progress=progress)
@@ -147,3 +174,11 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
     return report.exit_code
 
 
+def _live_figures(step: Progressed) -> str:
+    """Created / failed / unknown so far and the current rate, for the progress bar."""
+    counts, sending = step.report.counts, step.report.sending
+    parts = [f"{counts[s]} {s}" for s in ("created", "already_imported", "failed", "unknown")
+             if counts[s]]
+    if sending is not None and sending.achieved_rate:
+        parts.append(f"{sending.achieved_rate:.0f} req/s")
+    return ", ".join(parts)

@@ -16,7 +16,7 @@ from aniva_import.pipeline.executor import (
     executor_for,
 )
 from aniva_import.pipeline.plan import Plan
-from aniva_import.pipeline.run import Clock, Progress, import_file, utc_now
+from aniva_import.pipeline.run import Clock, Progress, Progressed, import_file, utc_now
 
 __all__ = [
     "CheckedChunk",
@@ -26,6 +26,7 @@ __all__ = [
     "Plan",
     "ProcessExecutor",
     "Progress",
+    "Progressed",
     "check",
     "check_cell",
     "check_chunk",

@@ -2,23 +2,27 @@
 
 The stages in the order a row meets them: open the table → map its columns → settle
 the conventions the whole file must agree on (the pre-scan) → check every row
-(normalise, validate, duplicates marked) → decide each row's status → write it to the
-results file and count it in the report.  Chunks of rows stream through, so memory
-depends on the chunk size, not on the file.
+(normalise, validate, duplicates marked) → in a live run, deliver the rows that passed
+(the ledger, the API) → decide each row's status → write it to the results file and
+count it in the report.  Chunks of rows stream through, so memory depends on the chunk
+size, not on the file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from aniva_import.errors import AnivaImportError, ConfigError, InputError, Interrupted, OutputError
+from aniva_import.ledger import default_ledger_path
 from aniva_import.load import Table, is_workbook, open_table
 from aniva_import.mapping import MappingFile, load_mapping_file
-from aniva_import.pipeline.check import check
+from aniva_import.pipeline.check import CheckedChunk, check
 from aniva_import.pipeline.decide import finish_chunk, not_reached
+from aniva_import.pipeline.deliver import Candidate, Deliverer, body_of
 from aniva_import.pipeline.executor import Executor, executor_for
 from aniva_import.pipeline.interrupts import (
     interrupt_after_the_write,
@@ -31,11 +35,22 @@ from aniva_import.pipeline.prescan import settle_conventions
 from aniva_import.pipeline.warm_up import warm_up
 from aniva_import.report import RunReport, write_summary_json
 from aniva_import.results import ResultsWriter, default_results_path, open_results_writer
+from aniva_import.send import SendSettings
 from aniva_import.settings import Settings
 
 Clock = Callable[[], dt.datetime]
-#: called with the number of rows just finished
-Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Progressed:
+    """What the progress callback hears after each chunk: the rows just finished, and
+    the run so far (counts per status, the sender's figures)."""
+
+    rows: int
+    report: RunReport
+
+
+Progress = Callable[[Progressed], None]
 
 
 def utc_now() -> dt.datetime:
@@ -81,11 +96,8 @@ class _Run:
         settings, report = self.settings, self.report
         check_summary_path(settings)  # a wrong summary path gets no summary: it may be the input
         try:
-            if not settings.dry_run:
-                raise ConfigError(
-                    "This version can only check files: sending to the API is not available "
-                    "yet. Run again with --dry-run."
-                )
+            sending = None if settings.dry_run else send_settings(settings)
+            report.api_url = None if sending is None else sending.api_url
             if settings.results is not None:
                 check_output(settings, "results file", settings.results)
             mapping = load_mapping_file(settings.mapping) if settings.mapping else None
@@ -100,7 +112,20 @@ class _Run:
             results = settings.results or default_results_path(settings.input, table.info.kind)
             check_output(settings, "results file", results)
             report.results = results
-            self.write_results(table, plan, results)
+            if sending is None:
+                self.write_results(table, plan, results, None)
+            else:  # after the workers forked: the ledger and the event loop are this process's
+                with Deliverer(
+                    sending, settings.state or default_ledger_path(),
+                    source=settings.input.name, batch_rows=settings.send_batch_rows,
+                    resend_unknown=settings.resend_unknown,
+                ) as deliverer:
+                    report.recovered = deliverer.recovered
+                    try:
+                        self.write_results(table, plan, results, deliverer)
+                    finally:
+                        report.sending = deliverer.stats
+                        report.stop = deliverer.stop_reason
         except OSError as error:  # the disk, not the data: say which file and why
             failure = OutputError(_os_message(error))
             self.fail(failure)
@@ -134,9 +159,12 @@ class _Run:
         report.delimiter, report.sheet = info.delimiter, info.sheet
         return table
 
-    def write_results(self, table: Table, plan: Plan, path: Path) -> None:
-        """Check every row, decide its status and write it, in file order; after a
-        Ctrl-C, every row not yet written is listed as not_sent (never lose a row)."""
+    def write_results(
+        self, table: Table, plan: Plan, path: Path, deliverer: Deliverer | None
+    ) -> None:
+        """Check every row, deliver it (a live run), decide its status and write it, in
+        file order; after a Ctrl-C every row not yet written is listed as not_sent
+        (never lose a row)."""
         kept = plan.kept
         headers = [table.headers[i] for i in kept]
         positions = {f: kept.index(p) for f, p in plan.columns.positions.items()}
@@ -147,17 +175,21 @@ class _Run:
         try:
             checked = check(table, plan, self.executor, chunk_rows=self.settings.chunk_rows)
             for chunk, verdict in checked:
-                rows = finish_chunk(chunk, verdict, kept)
+                deliveries = None
+                if deliverer is not None:
+                    deliveries = deliverer.deliver(list(candidates(verdict)))
+                rows = finish_chunk(chunk, verdict, kept, deliveries, plan.columns)
                 with interrupt_after_the_write():  # a chunk is written and counted whole
                     writer.write(rows)
                     self.report.add_rows(rows)
                 if self.progress:
-                    self.progress(len(rows))
+                    self.progress(Progressed(len(rows), self.report))
+                _stop_if_interrupted(deliverer)  # the chunk being sent is written: stop here
         except KeyboardInterrupt:
             if checked is not None:
                 checked.close()
             with no_second_interrupt():  # finishing the results file takes a moment
-                self.write_not_reached(writer, table, kept)
+                self.write_not_reached(writer, table, kept, sent=deliverer is not None)
             raise Interrupted("Interrupted: the results file lists what was done.") from None
         except BaseException:
             writer.discard()
@@ -166,11 +198,13 @@ class _Run:
             writer.commit()
             self.committed = True
 
-    def write_not_reached(self, writer: ResultsWriter, table: Table, kept: tuple[int, ...]) -> None:
+    def write_not_reached(
+        self, writer: ResultsWriter, table: Table, kept: tuple[int, ...], *, sent: bool
+    ) -> None:
         try:
             after = self.report.last_row
             for chunk in table.chunks(self.settings.chunk_rows):
-                rows = not_reached(chunk, kept, after)
+                rows = not_reached(chunk, kept, after, sent=sent)
                 writer.write(rows)
                 self.report.add_rows(rows)
         except BaseException:
@@ -199,6 +233,37 @@ class _Run:
                     f"The results are written, but the summary could not be: "
                     f"{_os_message(error)}"
                 ) from None
+
+
+def _stop_if_interrupted(deliverer: Deliverer | None) -> None:
+    """A Ctrl-C during a batch stopped the sender gracefully: now stop the run."""
+    if deliverer is not None and deliverer.interrupted:
+        raise KeyboardInterrupt
+
+
+def candidates(checked: CheckedChunk) -> Iterator[Candidate]:
+    """The rows of a checked chunk that may be sent: valid, not a repeat of an earlier row."""
+    values = checked.values
+    assert values is not None, "a live run keeps the checked values"
+    groups = values["profile_group_slug"]
+    skip = checked.problems.keys() | checked.duplicates.keys()
+    for index, row in enumerate(checked.rows):
+        if row not in skip:
+            yield Candidate(row, str(groups[index]), body_of(values, index))
+
+
+def send_settings(settings: Settings) -> SendSettings:
+    """The sender's settings of a live run (refused before any work: no key, an API
+    URL that is not https or loopback)."""
+    if settings.api_key is None:
+        raise ConfigError(
+            "No API key: pass --api-key-file PATH or set ANIVA_API_KEY (or use --dry-run "
+            "to check the file without sending, or --sandbox to rehearse)."
+        )
+    return SendSettings(
+        api_url=settings.api_url, api_key=settings.api_key, rate=settings.rate,
+        concurrency=settings.concurrency,
+    )
 
 
 def _size(path: Path) -> int:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aniva_import.results import FinishedRow
+from aniva_import.send import SendStats, StopReason
 from aniva_import.types import PROBLEM_STATUSES
 
 
@@ -33,6 +34,12 @@ class RunReport:
     exit_code: int = 0
     #: the last row written to the results file so far
     last_row: int = 0
+    #: a live run: the API, what the sender did, and why it stopped sending (if it did)
+    api_url: str | None = None
+    sending: SendStats | None = None
+    stop: StopReason | None = None
+    #: a live run: requests an earlier, crashed run left in flight (now unknown)
+    recovered: int = 0
 
     def ranked_problems(self) -> list[tuple[tuple[str, str, str], int]]:
         """Problem kinds, most common first; ties in the order of the profile's fields
@@ -62,7 +69,12 @@ class RunReport:
             self.last_row = rows[-1].row
 
     def finish_exit_code(self) -> int:
-        """0 when every row is fine, 1 when some rows need attention."""
+        """0 when every row is fine, 1 when some rows need attention; a run the API
+        stopped part-way: 3 (or 2 when nothing reached the API)."""
+        if self.stop is not None:
+            self.outcome, self.error = "aborted", self.stop.message
+            self.exit_code = self.stop.exit_code
+            return self.exit_code
         bad = sum(self.counts[s.value] for s in PROBLEM_STATUSES)
         self.exit_code = 1 if bad else 0
         return self.exit_code

@@ -46,6 +46,29 @@ def summary_document(report: RunReport) -> dict[str, Any]:
             for (f, column, code), count in report.ranked_problems()
         ],
         "unknown_columns": list(report.unknown_columns),
+        "sending": _sending(report),
+    }
+
+
+def _sending(report: RunReport) -> dict[str, Any] | None:
+    """What the sender did in a live run (None for a dry run)."""
+    stats = report.sending
+    if report.mode == "dry_run" or stats is None:
+        return None
+    stop = report.stop
+    return {
+        "api_url": report.api_url,
+        "requests": stats.requests,
+        "retries": stats.retries,
+        "responses_429": stats.responses_429,
+        "unknowns": stats.unknown,
+        "elapsed_seconds": round(stats.elapsed, 3),
+        "achieved_rate": round(stats.achieved_rate, 2),
+        "rate_limit": stats.rate_limit,
+        "slowdowns": stats.slowdowns,
+        "by_status": {str(status): count for status, count in stats.by_status.items()},
+        "recovered_in_flight": report.recovered,
+        "stop": None if stop is None else {"code": str(stop.code), "message": stop.message},
     }
 
 

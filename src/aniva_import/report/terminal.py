@@ -13,10 +13,12 @@ def render_summary(report: RunReport, *, top: int = 8) -> str:
     what = "Dry run" if report.mode == "dry_run" else "Import"
     details = [d for d in (report.input_format, report.encoding, _delimiter_name(report.delimiter),
                            f"sheet {report.sheet!r}" if report.sheet else None) if d]
-    lines.append(f"{what} of {report.input} ({', '.join(details)})")
+    into = f" into {report.api_url}" if report.api_url else ""
+    lines.append(f"{what} of {report.input} ({', '.join(details)}){into}")
     parts = [f"{report.counts[s.value]} {s.value}" for s in Status if report.counts[s.value]]
     noun = "row" if report.total == 1 else "rows"
     lines.append(f"  {report.total} {noun}: {', '.join(parts) if parts else 'nothing to do'}")
+    lines.extend(_sending(report))
     if report.problem_counts:
         lines.append("  Most common problems:")
         for (_field, column, code), count in report.ranked_problems()[:top]:
@@ -31,6 +33,27 @@ def render_summary(report: RunReport, *, top: int = 8) -> str:
     if report.results:
         lines.append(f"  Results: {report.results}")
     return "\n".join(lines)
+
+
+def _sending(report: RunReport) -> list[str]:
+    """The sender's figures, why it stopped, and rows an earlier crash left uncertain."""
+    lines = []
+    stats = report.sending
+    if stats is not None and stats.requests:
+        retries = f"{stats.retries} retries" if stats.retries != 1 else "1 retry"
+        throttled = f"{stats.responses_429} answered 429 (too many requests)"
+        lines.append(
+            f"  Sent {stats.requests} requests in {stats.elapsed:.1f} s "
+            f"({stats.achieved_rate:.0f} per second); {retries}, {throttled}"
+        )
+    if report.recovered:
+        lines.append(
+            f"  An earlier run was cut off with {report.recovered} requests under way: "
+            "those rows are unknown until you check them"
+        )
+    if report.stop is not None:
+        lines.append(f"  Stopped: {report.stop.message}")
+    return lines
 
 
 def _delimiter_name(delimiter: str | None) -> str | None:

@@ -60,6 +60,7 @@ _WHERE: dict[str, str] = {
     "load_config": "aniva_import.sandbox._config",
     "open_store": "aniva_import.sandbox._store",
     "serve": "aniva_import.sandbox._server",
+    "sandbox_for_import": "aniva_import.sandbox._spawn",
 }
 
 __all__ = [
@@ -97,6 +98,7 @@ __all__ = [
     "is_loopback",
     "load_config",
     "open_store",
+    "sandbox_for_import",
     "serve",
 ]
 
@@ -143,6 +145,7 @@ if TYPE_CHECKING:
         is_loopback,
         serve,
     )
+    from aniva_import.sandbox._spawn import sandbox_for_import
     from aniva_import.sandbox._store import (
         MemoryStore,
         ProfileStore,

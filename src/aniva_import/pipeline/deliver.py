@@ -1,0 +1,237 @@
+"""Deliver: the checked rows of a live run sent to the API, never twice, never lost.
+
+For each chunk, the rows that passed the check (valid, not a repeat of an earlier
+row of the file) are looked up in the ledger; what an earlier run created is not
+sent again, what an earlier run left uncertain is not resent unless the user asks.
+The rest goes out in batches, each with the ledger's order of writes:
+
+    reserve (in_flight, committed) → send the batch → record the outcomes (committed)
+
+so a kill at any moment leaves every row either created and recorded, certainly not
+created, or ``unknown`` — never sent twice on a rerun.  The sender is asynchronous
+(httpx); this module runs it on an event loop of its own, one batch at a time, and
+turns a Ctrl-C during a batch into a graceful stop (a second one aborts the requests
+in flight, whose rows become ``unknown``).
+
+What this module finds out about each row is a :class:`Delivery`; the row's status
+is decided from it in :mod:`aniva_import.pipeline.decide`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from aniva_import.ledger import (
+    Created,
+    Entry,
+    EntryState,
+    Ledger,
+    LedgerKey,
+    Released,
+    Reservation,
+    Unknown,
+)
+from aniva_import.normalize import Value
+from aniva_import.send import (
+    OutcomeKind,
+    Sender,
+    SendOutcome,
+    SendRequest,
+    SendSettings,
+    SendStats,
+    StopReason,
+)
+from aniva_import.validate import identity_of
+
+#: the ledger's profile id for a profile the API created without saying its id
+NO_ID: Final = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A row that passed the check, as it will be sent."""
+
+    row: int
+    group: str
+    body: Mapping[str, Value]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What happened to one candidate row in this run.
+
+    ``earlier``: the ledger's entry from an earlier run (created or unknown) when the
+    row was not sent again; ``changed``: the fields that differ from what that run
+    sent.  ``outcome``: the sender's outcome when it was sent (or certainly not).
+    Neither: the run stopped before the row (``stop``)."""
+
+    earlier: Entry | None = None
+    changed: tuple[str, ...] = ()
+    outcome: SendOutcome | None = None
+    stop: StopReason | None = None
+
+
+def body_of(values: Mapping[str, list[Value | None]], index: int) -> dict[str, Value]:
+    """The JSON body of one checked row: every field with a value (whole numbers of
+    centimetres and kilograms as integers, as the API's example writes them)."""
+    body: dict[str, Value] = {}
+    for field_name, column in values.items():
+        value = column[index]
+        if value is None:
+            continue
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        body[field_name] = value
+    return body
+
+
+class Deliverer:
+    """The ledger and the sender of one live run (use as a context manager)."""
+
+    def __init__(
+        self,
+        settings: SendSettings,
+        ledger_path: Path,
+        *,
+        source: str,
+        batch_rows: int = 250,
+        resend_unknown: bool = False,
+        sender: Sender | None = None,
+    ) -> None:
+        self.settings = settings
+        self.source = source
+        self.batch_rows = max(1, batch_rows)
+        self.resend_unknown = resend_unknown
+        self.interrupted = False
+        self._loop = asyncio.new_event_loop()
+        self.ledger = Ledger(ledger_path)
+        try:
+            self._sender = sender or Sender(settings)
+            self._loop.run_until_complete(self._sender.__aenter__())
+        except BaseException:
+            self.ledger.close()
+            self._loop.close()
+            raise
+
+    def __enter__(self) -> Deliverer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self._loop.run_until_complete(self._sender.aclose())
+        finally:
+            self._loop.close()
+            self.ledger.close()
+
+    @property
+    def stop_reason(self) -> StopReason | None:
+        return self._sender.stop_reason
+
+    @property
+    def stats(self) -> SendStats:
+        return self._sender.stats
+
+    @property
+    def recovered(self) -> int:
+        """Entries a crashed earlier run left in flight, now ``unknown``."""
+        return self.ledger.recovered
+
+    def deliver(self, candidates: Sequence[Candidate]) -> dict[int, Delivery]:
+        """Send what must be sent of ``candidates``; what happened to each, by row."""
+        ledger, api_url = self.ledger, self.settings.api_url
+        keys = [ledger.key(api_url, c.group, identity_of(c.body)) for c in candidates]
+        known = ledger.lookup(keys)
+        found: dict[int, Delivery] = {}
+        to_send: list[tuple[Candidate, LedgerKey]] = []
+        for candidate, key in zip(candidates, keys, strict=True):
+            entry = known.get(key)
+            if entry is None or (self.resend_unknown and entry.state is EntryState.UNKNOWN):
+                to_send.append((candidate, key))
+            else:  # created, or left uncertain by an earlier run: never sent again here
+                changed = ledger.changed_fields(entry, candidate.body)
+                found[candidate.row] = Delivery(earlier=entry, changed=changed)
+        for batch in _batches(to_send, self.batch_rows):
+            stop = self.stop_reason
+            if stop is not None or self.interrupted:
+                found.update((c.row, Delivery(stop=stop)) for c, _ in batch)
+                continue
+            found.update(self._send(batch))
+        return found
+
+    def _send(self, batch: Sequence[tuple[Candidate, LedgerKey]]) -> dict[int, Delivery]:
+        reservations = [
+            Reservation(key, c.body, source=self.source, row=c.row) for c, key in batch
+        ]
+        reserved = self.ledger.reserve(reservations, resend_unknown=self.resend_unknown)
+        found: dict[int, Delivery] = {}
+        requests: list[SendRequest] = []
+        sent_keys: list[LedgerKey] = []
+        for candidate, key in batch:
+            entry = reserved.reserved.get(key)
+            if entry is None:  # appeared in the ledger meanwhile: never sent twice
+                found[candidate.row] = Delivery(earlier=reserved.existing[key])
+                continue
+            requests.append(
+                SendRequest(candidate.row, candidate.group, candidate.body, entry.idempotency_key)
+            )
+            sent_keys.append(key)
+        outcomes = self._run(self._sender.send_batch(requests)) if requests else []
+        self.ledger.record(_ledger_outcome(key, o) for key, o in zip(sent_keys, outcomes,
+                                                                        strict=True))
+        found.update((o.row, Delivery(outcome=o)) for o in outcomes)
+        return found
+
+    def _run(self, batch: asyncio.Future[list[SendOutcome]] | object) -> list[SendOutcome]:
+        """Run one batch on the loop; a Ctrl-C stops it gracefully, a second aborts it."""
+        loop = self._loop
+        with _ctrl_c_stops(loop, self):
+            return loop.run_until_complete(batch)  # type: ignore[arg-type]
+
+    def on_ctrl_c(self) -> None:
+        if self.interrupted:
+            self._sender.abort()
+        else:
+            self.interrupted = True
+            self._sender.stop()
+
+
+def _ledger_outcome(key: LedgerKey, outcome: SendOutcome) -> Created | Unknown | Released:
+    if outcome.kind is OutcomeKind.CREATED:
+        return Created(key, outcome.profile_id or NO_ID)
+    if outcome.kind is OutcomeKind.UNKNOWN:
+        return Unknown(key)
+    return Released(key)  # failed or not sent: certainly nothing created
+
+
+def _batches(items: Sequence[tuple[Candidate, LedgerKey]], size: int) -> Iterator[
+    Sequence[tuple[Candidate, LedgerKey]]
+]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _ctrl_c_stops:  # noqa: N801 - a context manager used like a function
+    """While a batch runs: Ctrl-C goes to the deliverer (graceful stop, then abort)
+    instead of raising KeyboardInterrupt in the middle of the event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, deliverer: Deliverer) -> None:
+        self._loop, self._deliverer = loop, deliverer
+        self._installed = False
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._loop.add_signal_handler(signal.SIGINT, self._deliverer.on_ctrl_c)
+            self._installed = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            self._loop.remove_signal_handler(signal.SIGINT)

@@ -1,0 +1,84 @@
+"""A sandbox for ``aniva-import run --sandbox``: the one already listening on the
+default port, or a new one in a child process for as long as the import runs.
+
+The child is ``python -m aniva_import sandbox`` on the default address
+(``http://127.0.0.1:8787``, a contract), so the import ledger sees the same API URL
+every time and a second run of the same file finds its patients already imported.
+Running it in its own process keeps the importing process free of threads (it forks
+worker processes) and of the server's work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import IO, Final
+
+from aniva_import.errors import ConfigError
+from aniva_import.sandbox._config import API_PREFIX, DEFAULT_HOST, DEFAULT_PORT
+
+_START_TIMEOUT: Final = 20.0
+_SERVICE: Final = "aniva-import sandbox"
+
+
+def _is_sandbox(root: str) -> bool:
+    """Whether an aniva-import sandbox answers at ``root`` (loopback only)."""
+    try:
+        with urllib.request.urlopen(f"{root}/", timeout=1.0) as answer:  # noqa: S310 - http://127.0.0.1
+            document = json.loads(answer.read(65536))
+    except (OSError, ValueError, urllib.error.URLError):
+        return False
+    return isinstance(document, dict) and document.get("service") == _SERVICE
+
+
+@contextlib.contextmanager
+def sandbox_for_import(port: int = DEFAULT_PORT) -> Iterator[str]:
+    """The base URL of a sandbox on loopback (``http://127.0.0.1:8787/api/v1``): one
+    that already runs there, or one started now and stopped when the block ends."""
+    root = f"http://{DEFAULT_HOST}:{port}"
+    if _is_sandbox(root):
+        yield root + API_PREFIX
+        return
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "aniva_import", "sandbox", "--host", DEFAULT_HOST,
+             "--port", str(port)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
+        )
+        try:
+            _wait_until_serving(child, root, errors)
+            yield root + API_PREFIX
+        finally:
+            _stop(child)
+
+
+def _wait_until_serving(child: subprocess.Popen[bytes], root: str, errors: IO[str]) -> None:
+    deadline = time.monotonic() + _START_TIMEOUT
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            errors.seek(0)
+            said = errors.read().strip().splitlines()
+            reason = said[-1] if said else f"it ended with exit code {child.returncode}"
+            reason = reason.removeprefix("aniva-import sandbox: ")
+            raise ConfigError(f"The sandbox could not be started: {reason}")
+        if _is_sandbox(root):
+            return
+        time.sleep(0.05)
+    raise ConfigError(f"The sandbox did not answer at {root} within {_START_TIMEOUT:g} s.")
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.terminate()  # the sandbox stops on SIGTERM like on Ctrl-C
+        try:
+            child.wait(5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
