@@ -49,13 +49,14 @@ def _state_and_network_stay_in_the_test(tmp_path_factory: pytest.TempPathFactory
             raise socket.gaierror(socket.EAI_NONAME, f"tests stay on loopback (not {host!r})")
         return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
     socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
     try:
         yield
     finally:
-        socket.socket.connect, socket.socket.connect_ex = real_connect, real_connect_ex  # type: ignore[method-assign]
+        socket.socket.connect = real_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
         socket.getaddrinfo = real_getaddrinfo
         if saved is None:
             os.environ.pop("XDG_STATE_HOME", None)
