@@ -73,3 +73,5 @@ class Settings:
     resend_unknown: bool = False
     #: rows sent between two commits of the ledger
     send_batch_rows: int = 250
+    #: seconds to wait for the API's answer to one request (past it the row is unknown)
+    request_timeout: float = 30.0

@@ -3,7 +3,7 @@ library → exit code.  Nothing else lives here.
 
 Environment variables (``ANIVA_API_URL``, ``ANIVA_API_KEY``) are read here and only
 here.  Heavy modules are imported inside the commands so that ``aniva-import --help``
-starts fast.  One module per command: ``run``, ``sandbox``, ``nightly``.
+starts fast.  One module per command: ``run``, ``sandbox``, ``nightly``, ``resolve``, ``ledger``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from aniva_import import __version__
-from aniva_import.cli import nightly, run, sandbox
+from aniva_import.cli import ledger, nightly, resolve, run, sandbox
 from aniva_import.cli.console import PROG, Console, silence_broken_stdout
 from aniva_import.errors import AnivaImportError, Interrupted
 
@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_parser(commands)
     sandbox.add_parser(commands)
     nightly.add_parser(commands)
+    resolve.add_parser(commands)
+    ledger.add_parser(commands)
     return parser
 
 

@@ -59,6 +59,9 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
                      help="requests per second at most")
     run.add_argument("--concurrency", type=_positive_int, default=4, metavar="N",
                      help="requests in flight at most (default 4)")
+    run.add_argument("--timeout", type=_positive_float, default=30.0, metavar="SECONDS",
+                     help="wait at most this long for the API's answer to one request; past it "
+                          "the row is reported unknown (default 30)")
     run.add_argument("--state", type=Path, metavar="PATH",
                      help="the import ledger (SQLite) that remembers what was already created")
     run.add_argument("--resend-unknown", action="store_true",
@@ -128,6 +131,7 @@ def settings_from_args(args: argparse.Namespace, console: Console) -> Settings:
         progress=not args.no_progress and console.stderr.isatty(),
         fast_paths=not args.no_fast_paths,
         resend_unknown=args.resend_unknown,
+        request_timeout=args.timeout,
     )
 
 

@@ -262,7 +262,7 @@ def send_settings(settings: Settings) -> SendSettings:
         )
     return SendSettings(
         api_url=settings.api_url, api_key=settings.api_key, rate=settings.rate,
-        concurrency=settings.concurrency,
+        concurrency=settings.concurrency, read_timeout=settings.request_timeout,
     )
 
 

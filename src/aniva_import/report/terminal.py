@@ -39,7 +39,10 @@ def _sending(report: RunReport) -> list[str]:
     """The sender's figures, why it stopped, and rows an earlier crash left uncertain."""
     lines = []
     stats = report.sending
-    if stats is not None and stats.requests:
+    if stats is not None and stats.requests and not stats.responses:
+        lines.append(f"  Tried {stats.requests} times in {stats.elapsed:.1f} s; "
+                     "no request got an answer")
+    elif stats is not None and stats.requests:
         retries = f"{stats.retries} retries" if stats.retries != 1 else "1 retry"
         throttled = f"{stats.responses_429} answered 429 (too many requests)"
         lines.append(
