@@ -140,8 +140,14 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
     if args.sandbox and not settings.dry_run:
         from aniva_import.sandbox import DEMO_FULL_KEY, sandbox_for_import
 
-        with sandbox_for_import() as base_url:
-            sandboxed = replace(settings, api_url=base_url, api_key=ApiKey(DEMO_FULL_KEY))
+        with sandbox_for_import() as sandbox:
+            if sandbox.started:
+                console.note(f"Started the sandbox at {sandbox.base_url} for this import.")
+            else:
+                console.note(f"Importing into the sandbox already running at "
+                             f"{sandbox.base_url} (its faults, if any, apply).")
+            sandboxed = replace(settings, api_url=sandbox.base_url,
+                                api_key=ApiKey(DEMO_FULL_KEY))
             return _import(sandboxed, console)
     return _import(settings, console)
 

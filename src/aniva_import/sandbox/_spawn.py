@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Final
 
 from aniva_import.errors import ConfigError
@@ -38,13 +39,22 @@ def _is_sandbox(root: str) -> bool:
     return isinstance(document, dict) and document.get("service") == _SERVICE
 
 
+@dataclass(frozen=True, slots=True)
+class SpawnedSandbox:
+    """The sandbox an import goes to: its API base, and whether it was started for it
+    (False: one already running there was used, with whatever faults it has)."""
+
+    base_url: str
+    started: bool
+
+
 @contextlib.contextmanager
-def sandbox_for_import(port: int = DEFAULT_PORT) -> Iterator[str]:
-    """The base URL of a sandbox on loopback (``http://127.0.0.1:8787/api/v1``): one
-    that already runs there, or one started now and stopped when the block ends."""
+def sandbox_for_import(port: int = DEFAULT_PORT) -> Iterator[SpawnedSandbox]:
+    """A sandbox on loopback (``http://127.0.0.1:8787/api/v1``): one that already runs
+    there, or one started now and stopped when the block ends."""
     root = f"http://{DEFAULT_HOST}:{port}"
     if _is_sandbox(root):
-        yield root + API_PREFIX
+        yield SpawnedSandbox(root + API_PREFIX, started=False)
         return
     with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
         child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
@@ -54,7 +64,7 @@ def sandbox_for_import(port: int = DEFAULT_PORT) -> Iterator[str]:
         )
         try:
             _wait_until_serving(child, root, errors)
-            yield root + API_PREFIX
+            yield SpawnedSandbox(root + API_PREFIX, started=True)
         finally:
             _stop(child)
 
