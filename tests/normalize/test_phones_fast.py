@@ -23,6 +23,8 @@ from aniva_import import normalize
 from aniva_import.normalize import _phone_patterns, phones
 from aniva_import.normalize._base import Conventions
 
+pytestmark = pytest.mark.slow  # equivalence with the library: slow, and run by CI
+
 TODAY = dt.date(2025, 1, 1)
 ALL_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 SINGLE_CODES = [cc for cc in ALL_CODES if len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[cc]) == 1]
