@@ -55,6 +55,9 @@ class Settings:
     results: Path | None = None
     api_url: str = DEFAULT_API_URL
     api_key: ApiKey | None = field(default=None, repr=False)
+    #: the API the ledger records this run's patients under (default: ``api_url``); a
+    #: sandbox on whatever port is one API
+    ledger_api: str | None = None
     rate: float | None = None
     concurrency: int = 4
     state: Path | None = None

@@ -49,12 +49,12 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
 
 def resolve_command(args: argparse.Namespace, console: Console) -> int:
     from aniva_import.pipeline.resolve import resolve_row
-    from aniva_import.sandbox import API_PREFIX, DEFAULT_HOST, DEFAULT_PORT
+    from aniva_import.sandbox import SANDBOX_API
 
     if args.sandbox and args.api_url:
         raise ConfigError("--sandbox names the sandbox's API: leave out --api-url.")
     api_url = (
-        f"http://{DEFAULT_HOST}:{DEFAULT_PORT}{API_PREFIX}" if args.sandbox
+        SANDBOX_API if args.sandbox
         else args.api_url or console.environ.get("ANIVA_API_URL") or DEFAULT_API_URL
     )
     region = args.phone_region.upper() if args.phone_region else None

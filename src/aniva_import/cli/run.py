@@ -138,7 +138,7 @@ def settings_from_args(args: argparse.Namespace, console: Console) -> Settings:
 def run_command(args: argparse.Namespace, console: Console) -> int:
     settings = settings_from_args(args, console)
     if args.sandbox and not settings.dry_run:
-        from aniva_import.sandbox import DEMO_FULL_KEY, sandbox_for_import
+        from aniva_import.sandbox import DEMO_FULL_KEY, SANDBOX_API, sandbox_for_import
 
         with sandbox_for_import() as sandbox:
             if sandbox.started:
@@ -146,7 +146,7 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
             else:
                 console.note(f"Importing into the sandbox already running at "
                              f"{sandbox.base_url} (its faults, if any, apply).")
-            sandboxed = replace(settings, api_url=sandbox.base_url,
+            sandboxed = replace(settings, api_url=sandbox.base_url, ledger_api=SANDBOX_API,
                                 api_key=ApiKey(DEMO_FULL_KEY))
             return _import(sandboxed, console)
     return _import(settings, console)

@@ -100,12 +100,14 @@ class Deliverer:
         ledger_path: Path,
         *,
         source: str,
+        ledger_api: str | None = None,
         batch_rows: int = 250,
         resend_unknown: bool = False,
         sender: Sender | None = None,
     ) -> None:
         self.settings = settings
         self.source = source
+        self.ledger_api = ledger_api or settings.api_url
         self.batch_rows = max(1, batch_rows)
         self.resend_unknown = resend_unknown
         self.interrupted = False
@@ -147,7 +149,7 @@ class Deliverer:
 
     def deliver(self, candidates: Sequence[Candidate]) -> dict[int, Delivery]:
         """Send what must be sent of ``candidates``; what happened to each, by row."""
-        ledger, api_url = self.ledger, self.settings.api_url
+        ledger, api_url = self.ledger, self.ledger_api
         keys = [ledger.key(api_url, c.group, identity_of(c.body)) for c in candidates]
         known = ledger.lookup(keys)
         found: dict[int, Delivery] = {}

@@ -59,7 +59,7 @@ def resolve_row(
         body = body_of(checked.values, checked.rows.index(row))
         group = str(body["profile_group_slug"])
         with Ledger(settings.state or default_ledger_path()) as ledger:
-            key = ledger.key(settings.api_url, group, identity_of(body))
+            key = ledger.key(settings.ledger_api or settings.api_url, group, identity_of(body))
             entry = ledger.lookup([key]).get(key)
             if entry is None:
                 raise ConfigError(

@@ -117,6 +117,7 @@ class _Run:
             else:  # after the workers forked: the ledger and the event loop are this process's
                 with Deliverer(
                     sending, settings.state or default_ledger_path(),
+                    ledger_api=settings.ledger_api or sending.api_url,
                     source=settings.input.name, batch_rows=settings.send_batch_rows,
                     resend_unknown=settings.resend_unknown,
                 ) as deliverer:
