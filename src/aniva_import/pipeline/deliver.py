@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,8 @@ class Deliverer:
         self.batch_rows = max(1, batch_rows)
         self.resend_unknown = resend_unknown
         self.interrupted = False
+        #: seconds spent delivering (the ledger's writes and the requests)
+        self.elapsed = 0.0
         self._loop = asyncio.new_event_loop()
         self.ledger = Ledger(ledger_path)
         try:
@@ -149,6 +152,13 @@ class Deliverer:
 
     def deliver(self, candidates: Sequence[Candidate]) -> dict[int, Delivery]:
         """Send what must be sent of ``candidates``; what happened to each, by row."""
+        started = time.perf_counter()
+        try:
+            return self._deliver(candidates)
+        finally:
+            self.elapsed += time.perf_counter() - started
+
+    def _deliver(self, candidates: Sequence[Candidate]) -> dict[int, Delivery]:
         ledger, api_url = self.ledger, self.ledger_api
         keys = [ledger.key(api_url, c.group, identity_of(c.body)) for c in candidates]
         known = ledger.lookup(keys)

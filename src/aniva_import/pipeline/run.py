@@ -127,6 +127,7 @@ class _Run:
                     finally:
                         report.sending = deliverer.stats
                         report.stop = deliverer.stop_reason
+                        report.delivery_seconds = deliverer.elapsed
         except OSError as error:  # the disk, not the data: say which file and why
             failure = OutputError(_os_message(error))
             self.fail(failure)

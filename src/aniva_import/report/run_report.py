@@ -40,6 +40,8 @@ class RunReport:
     stop: StopReason | None = None
     #: a live run: requests an earlier, crashed run left in flight (now unknown)
     recovered: int = 0
+    #: a live run: seconds spent delivering rows (the ledger's writes and the requests)
+    delivery_seconds: float = 0.0
 
     def ranked_problems(self) -> list[tuple[tuple[str, str, str], int]]:
         """Problem kinds, most common first; ties in the order of the profile's fields
