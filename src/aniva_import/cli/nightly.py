@@ -16,11 +16,14 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aniva_import.cli.console import Console, silence_broken_stdout
-from aniva_import.errors import ConfigError
+from aniva_import.errors import AnivaImportError, ConfigError
 from aniva_import.settings import DEFAULT_API_URL, ApiKey
+
+if TYPE_CHECKING:
+    from aniva_import.nightly import JobOptions, NightlyConfig
 
 
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
@@ -72,9 +75,39 @@ def _api_key(key_file: Path | None, console: Console) -> ApiKey:
 
 
 def nightly_command(args: argparse.Namespace, console: Console) -> int:
-    from aniva_import.nightly import JobOptions, JsonLines, PlainLines, load_config, run_nightly
+    from aniva_import.nightly import Event, JsonLines, PlainLines, run_nightly
     from aniva_import.nightly.terminal import render_nightly
-    from aniva_import.pipeline import default_workers, utc_now
+    from aniva_import.pipeline import utc_now
+
+    stream = console.stderr
+    tty = stream.isatty()
+    log = PlainLines(stream, utc_now) if tty else JsonLines(stream, utc_now)
+    try:
+        config, options = _prepare(args, console)
+    except AnivaImportError as error:
+        if tty:
+            raise  # one plain sentence, as every command says it
+        log.emit(Event("config_error", "error", {"message": str(error),
+                                                 "exit_code": error.exit_code}))
+        return error.exit_code
+    with _sigterm_as_ctrl_c():
+        report = run_nightly(config, options, log=log, summary_json=args.summary_json,
+                             metrics=args.metrics)
+    try:
+        print(render_nightly(report), file=console.stdout)
+        console.stdout.flush()
+    except BrokenPipeError:
+        silence_broken_stdout(console)
+    if report.output_error:
+        console.error(report.output_error)
+    return report.exit_code
+
+
+def _prepare(args: argparse.Namespace, console: Console) -> tuple[NightlyConfig, JobOptions]:
+    """The configuration and the run's options, every check done before any file is
+    touched or any request made (a problem: :class:`ConfigError`, exit 2)."""
+    from aniva_import.nightly import JobOptions, load_config
+    from aniva_import.pipeline import default_workers
     from aniva_import.send import check_api_url
 
     config = load_config(args.config, writable=not args.dry_run)
@@ -91,19 +124,7 @@ def nightly_command(args: argparse.Namespace, console: Console) -> int:
         dry_run=args.dry_run, api_url=api_url, api_key=key, rate=config.api.rate,
         concurrency=config.api.concurrency, workers=config.workers or default_workers(),
     )
-    stream = console.stderr
-    log = PlainLines(stream, utc_now) if stream.isatty() else JsonLines(stream, utc_now)
-    with _sigterm_as_ctrl_c():
-        report = run_nightly(config, options, log=log, summary_json=args.summary_json,
-                             metrics=args.metrics)
-    try:
-        print(render_nightly(report), file=console.stdout)
-        console.stdout.flush()
-    except BrokenPipeError:
-        silence_broken_stdout(console)
-    if report.output_error:
-        console.error(report.output_error)
-    return report.exit_code
+    return config, options
 
 
 @contextlib.contextmanager

@@ -4,7 +4,8 @@ Everything is checked here, before any file is touched or any request made: unkn
 keys, wrong types, folders that do not exist, mapping files that do not load, group
 slugs and phone regions that could never work.  Every problem is a
 :class:`~aniva_import.errors.ConfigError` (exit 2) naming the configuration file, the
-key and what is wrong; all problems are listed at once.
+key and what is wrong: every problem of the file's shape at once (unknown keys, wrong
+types), else every problem of its values.
 
 The shapes (unknown keys refused, no silent type conversion) are pydantic models;
 the checks that need the file system or the rest of the package follow them.
