@@ -195,7 +195,7 @@ def wait_for(condition: Callable[[], bool], *, timeout: float = 30.0,
     deadline = time.monotonic() + timeout
     while not condition():
         if child is not None and child.poll() is not None:
-            out, err = child.communicate()
+            _out, err = child.communicate()
             raise AssertionError(f"the child ended early ({child.returncode}): {err[-2000:]}")
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")

@@ -282,7 +282,7 @@ def test_a_refused_key_cuts_the_import_short_and_the_file_resumes_next_run(
 def test_the_api_down_for_one_run_then_back(
     tmp_path: Path, sandbox: SandboxServer, cli: Cli
 ) -> None:
-    config, berlin, helsinki = _setup(tmp_path, sandbox)
+    config, berlin, _helsinki = _setup(tmp_path, sandbox)
     patients(berlin / "a.csv", [1, 2, 3])
     patients(berlin / "b.csv", [4])
     sandbox.set_faults(error_rate=1.0, error_statuses=(503,))
@@ -368,7 +368,7 @@ def test_the_key_can_come_from_the_environment(
 def test_a_dry_run_moves_nothing_and_sends_nothing(
     tmp_path: Path, sandbox: SandboxServer, cli: Cli
 ) -> None:
-    config, berlin, helsinki = _setup(tmp_path, sandbox)
+    config, berlin, _helsinki = _setup(tmp_path, sandbox)
     patients(berlin / "a.csv", [1, 2])
     first = nightly(cli, config)
     assert first.code == 0
@@ -458,7 +458,7 @@ def test_an_overlapping_run_is_kept_out_by_the_lock(
         assert str(first.pid) in second.inbox("berlin")["error"]
         assert second.metric("aniva_import_nightly_inbox_busy", inbox="berlin") == 1
         assert (berlin / "later.csv").exists()  # left alone
-        out, err = first.communicate(timeout=60)
+        _out, err = first.communicate(timeout=60)
     finally:
         if first.poll() is None:
             first.kill()
@@ -529,7 +529,7 @@ def test_sigterm_stops_like_ctrl_c_and_the_file_resumes(
     try:
         wait_for(lambda: sandbox.stats()["created"] >= 3, child=child)
         child.send_signal(signal.SIGTERM)
-        out, err = child.communicate(timeout=60)
+        _out, err = child.communicate(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()

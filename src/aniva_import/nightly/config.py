@@ -212,10 +212,9 @@ def _pydantic_problem(error: Any, data: Mapping[str, Any]) -> str:
         words = str(error["msg"]).replace("Input should be", "must be")
     else:
         words = words.format(**(error.get("ctx") or {}))
-    if kind == "model_type" and loc and loc[-1] == "inbox":
-        words = "must be [[inbox]] tables"
-    if kind == "list_type" and loc == ("inbox",):
-        words = "must be one or more [[inbox]] tables"
+    if loc == ("inbox",):
+        return ("at least one [[inbox]] table is required." if kind in ("missing", "too_short")
+                else "inbox must be written as [[inbox]] tables.")
     return f"{_where(loc, data)} {words}."
 
 

@@ -107,11 +107,12 @@ class InboxFolders:
         second, or ``export.csv`` beside ``export.txt``, gets ``-2``)."""
         base = stamp(moment)
         taken = self._names_in_use()
+        stem = Path(original).stem
         for attempt in range(1, 10_000):
             prefix = base if attempt == 1 else f"{base}-{attempt}"
             name = f"{prefix}-{original}"
-            wanted = {name, *self.companions(name)}
-            if not wanted & taken:
+            # any file of that stem: its results file or summary would share our names
+            if not any(each.startswith(f"{prefix}-{stem}.") for each in taken):
                 return name
         raise AnivaImportError(f"No free name for {original} in {self.working}.")
 
