@@ -242,6 +242,12 @@ def test_a_file_without_a_required_column_fails_alone(
     assert names_in(sandbox.profiles()) == ["Aino", "Pat1", "Pat2"]
     assert run.named("file_failed")[0]["level"] == "error"
 
+    # the operator fixes the file and drops it back: it is imported
+    patients(berlin / "b-no-last-name.csv", [3])
+    again = nightly(cli, config)
+    assert again.files("berlin")["b-no-last-name.csv"]["action"] == "imported"
+    assert names_in(sandbox.profiles()) == ["Aino", "Pat1", "Pat2", "Pat3"]
+
 
 def test_a_refused_key_cuts_the_import_short_and_the_file_resumes_next_run(
     tmp_path: Path, sandbox: SandboxServer, cli: Cli
@@ -265,6 +271,11 @@ def test_a_refused_key_cuts_the_import_short_and_the_file_resumes_next_run(
     assert refused.summary is not None
     assert refused.summary["api_stop"]["code"] == "key_refused"
     assert list((berlin / "failed").iterdir()) == []
+
+    dry = nightly(cli, config, "--dry-run")  # what the next run would do
+    assert dry.files("berlin")["a.csv"]["resumed"] is True
+    assert dry.files("berlin")["a.csv"]["rows"]["valid"] == 2
+    assert sandbox.stats()["requests"] == 1
 
     key_file(tmp_path, sandbox.full_key)  # the operator fixes the key
     fixed = nightly(cli, config)
@@ -307,6 +318,30 @@ def test_the_api_down_for_one_run_then_back(
     assert resumed["rows"]["created"] == 3
     assert statuses(Path(resumed["results_file"])) == dict.fromkeys(
         ("Pat1", "Pat2", "Pat3"), "created")
+
+
+def test_a_workbook_goes_to_done_with_its_excel_results(
+    tmp_path: Path, sandbox: SandboxServer, cli: Cli
+) -> None:
+    import openpyxl
+
+    config, berlin, _ = _setup(tmp_path, sandbox)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Vorname", "Nachname", "Geburtsdatum"])
+    sheet.append(["Wilma", "Werk", "01.02.1970"])
+    book.save(berlin / "Export.XLSX")
+    run = nightly(cli, config)
+    entry = run.files("berlin")["Export.XLSX"]
+    assert entry["action"] == "imported"
+    results = Path(entry["results_file"])
+    assert results.parent == berlin / "done"
+    assert results.name == entry["taken_as"].rsplit(".", 1)[0] + ".results.xlsx"
+    loaded = openpyxl.load_workbook(results, read_only=True)
+    first_row = next(loaded.active.iter_rows(min_row=2))  # type: ignore[union-attr]
+    assert [c.value for c in first_row][:2] == [2, "created"]
+    assert names_in(sandbox.profiles()) == ["Wilma"]
 
 
 def test_a_bad_configuration_touches_nothing(
