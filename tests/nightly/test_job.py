@@ -194,3 +194,25 @@ def test_files_of_one_run_with_the_same_bytes(tmp_path: Path, sandbox: SandboxSe
     actions = {f.name: f.action for f in report.files}
     assert sorted(actions.values()) == ["duplicate_content", "imported"]
     assert sandbox.stats()["requests"] == 2
+
+
+def test_a_mapping_file_gone_since_the_check_stops_its_inbox_only(
+    tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    config, (first, second) = _job(tmp_path, sandbox, inboxes=2)
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[columns]\nfirst_name = "Vorname"\n', encoding="utf-8")
+    text = config.read_text("utf-8").replace('name = "in0"',
+                                             'name = "in0"\nmapping = "mapping.toml"')
+    config.write_text(text, encoding="utf-8")
+    loaded = load_config(config)
+    mapping.unlink()
+    patients(first / "a.csv", [1])
+    patients(second / "b.csv", [2])
+    options = JobOptions(dry_run=False, api_url=sandbox.base_url,
+                         api_key=ApiKey(sandbox.full_key))
+    report = run_nightly(loaded, options, log=Recorder(), clock=Clock(), sleep=lambda s: None)
+    assert [i.state for i in report.inboxes] == ["error", "processed"]
+    assert "mapping" in str(report.inboxes[0].error)
+    assert (first / "a.csv").exists()
+    assert names_in(sandbox.profiles()) == ["Pat2"]

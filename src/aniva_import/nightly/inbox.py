@@ -86,9 +86,7 @@ class InboxRun:
         self.store = StateStore(self.folders.state_file)
         self.state = InboxState()
         self.outcome = InboxOutcome(inbox.name, str(inbox.folder))
-        self.mapping: MappingFile | None = (
-            load_mapping_file(inbox.mapping) if inbox.mapping else None
-        )
+        self.mapping: MappingFile | None = None
         #: a stop of this inbox's own (:data:`INBOX_STOPS`, or an error of the job)
         self.halted: str | None = None
         self._dry_names: set[str] = set()
@@ -99,6 +97,8 @@ class InboxRun:
         name = self.inbox.name
         self.log.info("inbox_started", inbox=name, folder=str(self.inbox.folder))
         try:
+            if self.inbox.mapping is not None:  # checked with the configuration; read again
+                self.mapping = load_mapping_file(self.inbox.mapping)
             if self.options.dry_run:
                 self._dry_run()
             else:
