@@ -10,9 +10,10 @@ take, import, move).  One concept per module: :mod:`.config` (the TOML file, che
 :mod:`.keyfile` (the API key file), :mod:`.folders` (the layout and the moves),
 :mod:`.scan` (which files are ready), :mod:`.state` (the content-hash registry, the
 last accepted headers, the journal of working/), :mod:`.lock` (one run per inbox),
-:mod:`.drift` (the header-drift alarm), :mod:`.importing` (one file through the
-pipeline), :mod:`.outcome` (what happened, the exit code), :mod:`.summary`,
-:mod:`.metrics`, :mod:`.events` (the structured log).
+:mod:`.drift` (the header-drift alarm), :mod:`.dry_run` (one inbox, changing nothing),
+:mod:`.importing` (one file through the pipeline), :mod:`.outcome` (what happened, the
+exit code), :mod:`.summary`, :mod:`.terminal` (stdout), :mod:`.metrics`, :mod:`.events`
+(the structured log).
 """
 
 from aniva_import.nightly.config import (

@@ -15,9 +15,7 @@ A live run, holding the inbox's lock throughout:
 
 Once the API stops an import (down, key refused …), no further file is taken, in
 this inbox or the next (:class:`ApiGate`); they wait for the next run where they
-are.  A dry run takes no lock, moves and writes nothing in the inbox: it checks
-the files in working/ and the ready ones in place, results into a folder of its
-own.
+are.  The dry run is :class:`~aniva_import.nightly.dry_run.DryInboxRun`.
 """
 
 from __future__ import annotations
@@ -40,7 +38,6 @@ from aniva_import.nightly.state import (
     AcceptedHeaders,
     ImportedFile,
     InboxState,
-    StateError,
     StateStore,
     WorkingEntry,
     content_hash,
@@ -77,11 +74,9 @@ class InboxRun:
         sleep: Sleep,
         log: Emitter,
         gate: ApiGate,
-        dry_run_dir: Path | None = None,
     ) -> None:
         self.inbox, self.options = inbox, options
         self.clock, self.sleep, self.log, self.gate = clock, sleep, log, gate
-        self.dry_run_dir = dry_run_dir
         self.folders = InboxFolders(inbox.folder)
         self.store = StateStore(self.folders.state_file)
         self.state = InboxState()
@@ -89,7 +84,6 @@ class InboxRun:
         self.mapping: MappingFile | None = None
         #: a stop of this inbox's own (:data:`INBOX_STOPS`, or an error of the job)
         self.halted: str | None = None
-        self._dry_names: set[str] = set()
 
     # -- the run -----------------------------------------------------------------------
 
@@ -99,10 +93,7 @@ class InboxRun:
         try:
             if self.inbox.mapping is not None:  # checked with the configuration; read again
                 self.mapping = load_mapping_file(self.inbox.mapping)
-            if self.options.dry_run:
-                self._dry_run()
-            else:
-                self._live_run()
+            self._body()
         except Interrupted:
             raise
         except InboxBusy as busy:
@@ -119,7 +110,8 @@ class InboxRun:
                       exit_code=self.outcome.exit_code, files=len(self.outcome.files))
         return self.outcome
 
-    def _live_run(self) -> None:
+    def _body(self) -> None:
+        """A live run (:class:`~aniva_import.nightly.dry_run.DryInboxRun`: a dry run)."""
         folders = self.folders
         folders.ensure()
         with InboxLock(folders.lock, started_at=utc_iso(self.clock())) as lock:
@@ -225,7 +217,7 @@ class InboxRun:
             summary=folders.working / summary_name, ledger=folders.ledger,
         )
         attempt = _named(attempt_import(settings, self.clock), path, entry.name)
-        _count(out, attempt)
+        count_rows(out, attempt)
         if attempt.kind == "finished":
             assert attempt.report is not None
             finished = utc_iso(self.clock())
@@ -328,69 +320,6 @@ class InboxRun:
         self.outcome.files.append(out)
         self.log.info("file_left_for_later", inbox=self.inbox.name, file=name, reason=reason)
 
-    # -- dry run -----------------------------------------------------------------------
-
-    def _dry_run(self) -> None:
-        folders = self.folders
-        try:
-            self.state = self.store.load()
-        except StateError as error:
-            self.log.warning("state_unreadable", inbox=self.inbox.name, message=str(error))
-        waiting = sorted(self.state.working.values(), key=lambda e: (e.taken_at, e.name))
-        for entry in waiting:
-            path = folders.working / entry.name
-            if entry.destination is None and path.exists():
-                self._dry_file(path, entry.original, taken_as=entry.name)
-        scan = scan_inbox(folders.root, self.inbox.patterns,
-                          settle_seconds=self.inbox.settle_seconds, sleep=self.sleep)
-        for path in scan.ready:
-            self._dry_file(path, path.name, taken_as=None)
-        for left in scan.left:
-            self._left(left.name, left.reason)
-
-    def _dry_file(self, path: Path, original: str, *, taken_as: str | None) -> None:
-        out = FileOutcome(self.inbox.name, original, "checked", taken_as=taken_as,
-                          resumed=taken_as is not None)
-        self.outcome.files.append(out)
-        out.sha256 = content_hash(path)
-        earlier = self.state.imported.get(out.sha256)
-        if earlier is not None and earlier.name != taken_as:
-            out.action, out.duplicate_of = "duplicate_content", earlier.name
-            self.log.info("file_duplicate_content", inbox=self.inbox.name, file=original,
-                          same_as=earlier.name, dry_run=True)
-            return
-        _, out.drift = self._drift(path, original)
-        results = self._dry_results_path(path)
-        settings = file_settings(self.inbox, self.options, path, results=results,
-                                 summary=None, ledger=None)
-        attempt = attempt_import(settings, self.clock)
-        _count(out, attempt)
-        if attempt.kind == "interrupted":
-            out.exit_code, out.reason = 130, "interrupted"
-            raise Interrupted(attempt.error or "Interrupted.")
-        if attempt.kind == "failed":
-            out.action, out.exit_code = "failed", 2
-        elif attempt.kind != "finished":
-            out.action, out.exit_code = "error", 2
-        if results.exists():
-            out.results_file = str(results)
-        self.log.info("file_checked", inbox=self.inbox.name, file=original,
-                      action=out.action, exit_code=out.exit_code, rows=dict(out.rows),
-                      message=out.error)
-
-    def _dry_results_path(self, path: Path) -> Path:
-        assert self.dry_run_dir is not None
-        folder = self.dry_run_dir / self.inbox.name
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        name = self.folders.results_name(path.name)
-        stem, _, suffix = name.partition(".results.")
-        candidate, n = name, 1
-        while candidate in self._dry_names:
-            n += 1
-            candidate = f"{stem}-{n}.results.{suffix}"
-        self._dry_names.add(candidate)
-        return folder / candidate
-
 
 def _named(attempt: Attempt, path: Path, name: str) -> Attempt:
     """The pipeline's sentence names the file by its path in working/, where it no
@@ -400,7 +329,7 @@ def _named(attempt: Attempt, path: Path, name: str) -> Attempt:
     return replace(attempt, error=attempt.error.replace(str(path), name))
 
 
-def _count(out: FileOutcome, attempt: Attempt) -> None:
+def count_rows(out: FileOutcome, attempt: Attempt) -> None:
     """A file's rows and exit code from its import (errors: the sentence)."""
     if attempt.report is not None:
         out.rows.update(attempt.report.counts)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from aniva_import.errors import Interrupted
 from aniva_import.nightly.config import NightlyConfig
+from aniva_import.nightly.dry_run import DryInboxRun
 from aniva_import.nightly.events import Emitter, EventLog
 from aniva_import.nightly.importing import JobOptions
 from aniva_import.nightly.inbox import ApiGate, InboxRun
@@ -65,8 +66,11 @@ def run_nightly(
         report.dry_run_results = str(dry_dir)
     try:
         for inbox in config.inboxes:
-            run = InboxRun(inbox, options, clock=clock, sleep=sleep, log=emit, gate=gate,
-                           dry_run_dir=dry_dir)
+            run = (
+                DryInboxRun(inbox, options, clock=clock, sleep=sleep, log=emit, gate=gate,
+                            dry_run_dir=dry_dir) if dry_dir is not None
+                else InboxRun(inbox, options, clock=clock, sleep=sleep, log=emit, gate=gate)
+            )
             report.inboxes.append(run.outcome)
             run.run()
     except (Interrupted, KeyboardInterrupt):
