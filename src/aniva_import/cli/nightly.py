@@ -98,7 +98,7 @@ def nightly_command(args: argparse.Namespace, console: Console) -> int:
         console.stdout.flush()
     except BrokenPipeError:
         silence_broken_stdout(console)
-    if report.output_error:
+    if report.output_error and tty:  # off a terminal the log has said it (output_failed)
         console.error(report.output_error)
     return report.exit_code
 
