@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -139,13 +140,21 @@ def test_a_folder_that_is_a_file_or_not_writable(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
     assert "is not a folder" in problem(tmp_path, '[[inbox]]\nname = "a"\nfolder = "file"\n',
                                         folders=())
-    if os.geteuid() == 0:
-        pytest.skip("root can write anywhere")
-    (tmp_path / "ro").mkdir()
-    (tmp_path / "ro").chmod(0o500)
-    text = '[[inbox]]\nname = "a"\nfolder = "ro"\n'
-    assert "cannot be written" in problem(tmp_path, text, folders=())
-    load_config(tmp_path / "nightly.toml", writable=False)  # a dry run changes nothing
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    read_only.chmod(0o500)
+    # root may write anywhere, except into an immutable folder (ext4 and the like)
+    immutable = os.geteuid() == 0 and subprocess.run(
+        ["chattr", "+i", str(read_only)], capture_output=True, check=False
+    ).returncode == 0
+    try:
+        assert not os.access(read_only, os.W_OK), "no way to make a folder read-only here"
+        text = '[[inbox]]\nname = "a"\nfolder = "ro"\n'
+        assert "cannot be written" in problem(tmp_path, text, folders=())
+        load_config(tmp_path / "nightly.toml", writable=False)  # a dry run changes nothing
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(read_only)], check=True)
 
 
 def test_two_inboxes_never_share_a_name_or_a_folder(tmp_path: Path) -> None:
