@@ -73,3 +73,10 @@ class Settings:
     resend_unknown: bool = False
     #: rows sent between two commits of the ledger
     send_batch_rows: int = 250
+    #: replace an existing results file even when it is not ours or was edited
+    overwrite: bool = False
+    #: CSV results: also write the values to be sent (``x.values.csv``); a workbook's
+    #: results always have them on a second sheet
+    show_values: bool = False
+    #: the column to take phone numbers from when several look like a phone column
+    phone_column: str | None = None
