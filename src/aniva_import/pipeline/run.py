@@ -170,7 +170,8 @@ class _Run:
                 report.results = None
             self.finish(quietly=True)
             raise Interrupted(
-                "Interrupted: the results file lists what was done." if self.committed
+                ("Interrupted: the results file lists what was done; run the same command "
+                 "again to go on.") if self.committed
                 else "Interrupted before the results file could be written; run again to "
                 "check the file."
             ) from None
@@ -248,7 +249,10 @@ class _Run:
                 checked.close()
             with no_second_interrupt():  # finishing the results file takes a moment
                 self.write_not_reached(writer, table, kept, sent=deliverer is not None)
-            raise Interrupted("Interrupted: the results file lists what was done.") from None
+            raise Interrupted(
+                "Interrupted: the results file lists what was done; run the same command "
+                "again to go on."
+            ) from None
         except BaseException:
             writer.discard()
             raise
@@ -376,5 +380,10 @@ def _size(path: Path) -> int:
 
 
 def _os_message(error: OSError) -> str:
-    where = f" {error.filename}" if error.filename else ""
+    name = str(error.filename) if error.filename else ""
+    if name.endswith(".partial") and Path(name).name.startswith("."):
+        # our own temporary file: name the folder it was to be written in
+        return (f"Cannot write in the folder {Path(name).parent}: "
+                f"{error.strerror or error}. Choose another place with --results PATH.")
+    where = f" {name}" if name else ""
     return f"Cannot write{where}: {error.strerror or error}."

@@ -90,10 +90,12 @@ def _next_steps(report: RunReport) -> list[str]:
                     "--dry-run (or with --sandbox to rehearse)."]
         return ["  Done: every row is in Aniva."]
     again = f"aniva-import run {results}" + (" --dry-run" if dry else "")
+    fix = ("fix the highlighted cells (the note on each says what is wrong)"
+           if results.suffix.lower() == ".xlsx"
+           else "fix the cells each row's errors column names")
     steps = [
-        f"  Next: open {results}, fix the highlighted cells (each row's errors column says "
-        "what is wrong),",
-        f"        then run the results file again with the same options: {again} …",
+        f"  Next: open {results} and {fix};",
+        f"        then run it again with the same options: {again} …",
     ]
     if not dry:
         steps.append("        Rows already created are recognised and not sent twice.")

@@ -4,7 +4,8 @@ What the clinic sees when it opens the file, in Excel or LibreOffice:
 
 * sheet ``Results``: a bold, frozen header with a filter; the ``status`` column
   coloured by status (green: fine, red: needs fixing, amber: not sent / a repeat);
-  the ``errors`` column wide, its text wrapped; every other column as wide as its
+  the ``errors`` column wide, one problem a line, its text wrapped (the row as tall
+  as its lines); every other column as wide as its
   content (up to a limit); dates in a date format, plain numbers as numbers (a
   phone column stays text), everything else as text cells, which are never
   evaluated (``=SUM(1)`` stays text);
@@ -45,6 +46,8 @@ NOTE_LIMIT = 2000
 MAX_ROWS = 1_048_576
 #: column widths in characters: fitted to the content between these
 _MIN_WIDTH, _MAX_WIDTH, _ERRORS_WIDTH, _DATE_WIDTH = 6, 50, 70, 11
+#: characters of a problem's text on one line of the errors column
+_ERRORS_LINE = 80
 #: a text that is written as a number: no leading zero, at most 11 digits before an
 #: optional decimal point (longer digit strings are identifiers, shown as typed)
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]{0,10})(?:\.[0-9]{1,10})?")
@@ -79,6 +82,11 @@ class _Sheet:
         for col, header in enumerate(headers):
             sheet.write_string(0, col, header, bold)
         sheet.freeze_panes(1, 0)
+        # printed (or as PDF): landscape, every column on one page's width, the header
+        # on every page
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
         self.last_row = 0
 
     def text(self, row: int, col: int, value: str, look: Any = None) -> None:
@@ -221,7 +229,13 @@ class XlsxResultsWriter:
         if row.profile_id:
             results.text(n, 2, row.profile_id)
         if row.problems:
-            sheet.write_string(n, 3, row.errors, self._wrap)
+            # one problem a line, the row as tall as its lines (a program that opens the
+            # file does not measure wrapped text itself: LibreOffice overlaps it)
+            lines = [p.render() for p in row.problems]
+            tall = sum(1 + len(line) // _ERRORS_LINE for line in lines)
+            if tall > 1:
+                sheet.set_row(n, min(409, 15 * tall))
+            results.text(n, 3, "\n".join(lines), self._wrap)
         flags = self._flags(row) if row.problems else None
         offset, text_only, number = self._offset, self._text_only, _NUMBER.fullmatch
         for index, cell in enumerate(row.cells):
