@@ -406,3 +406,27 @@ def test_a_ctrl_c_while_a_workbook_opens_does_not_wait_for_the_open(
     finally:
         timer.cancel()
         release.set()
+
+
+def test_progress_says_what_happens_with_a_total_and_stopping_at_once(tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    write_list(source, 300)
+    steps: list[Progressed] = []
+    import_file(Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
+                         chunk_rows=100), clock=clock, progress=steps.append)
+    assert steps[0].stage == "opening"
+    checking = [s for s in steps if s.stage == "checking" and s.rows]
+    assert [s.rows for s in checking] == [100, 100, 100]
+    totals = [s.total for s in checking]
+    assert all(t is not None and 250 <= t <= 360 for t in totals), totals  # from the size
+    stages: list[str] = []
+
+    def interrupt(step: Progressed) -> None:
+        stages.append(step.stage)
+        if step.rows:
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted):
+        import_file(Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
+                             chunk_rows=100, overwrite=True), clock=clock, progress=interrupt)
+    assert stages[-1] == "stopping"  # said before the results file is finished

@@ -57,6 +57,7 @@ INVALID_WITH_CODE = Issue(
 )
 _BARE: Final = re.compile(r"[0-9](?:[ /-]?[0-9]){3,19}")
 _SEPARATORS: Final = str.maketrans("", "", " /-")
+_TRUNK: dict[str, str] = {}
 
 
 @lru_cache(maxsize=256)
@@ -127,9 +128,14 @@ def normalize_phone(cell: Cell, conv: Conventions) -> str | Issue | None:
         read = library_phone(s, region)
     if isinstance(read, str):
         if bare is None and region is not None and s[0] != "+":
-            other = international_reading(s, region)
-            if other is not None and other != read:
-                return AMBIGUOUS_PHONE
+            trunk = _TRUNK.get(region)
+            if trunk is None:
+                trunk = _TRUNK[region] = _prefixes(region)[0]
+            # most national numbers start with the trunk prefix: nothing to ask then
+            if not (trunk and s.startswith(trunk)):
+                other = international_reading(s, region)
+                if other is not None and other != read:
+                    return AMBIGUOUS_PHONE
         return read
     if read is INVALID_PHONE and ("+" in s or "\uff0b" in s):
         return INVALID_WITH_CODE

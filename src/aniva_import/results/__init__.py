@@ -105,6 +105,8 @@ def open_results_writer(
     if suffix in (".csv", ".txt", ".tsv"):
         from aniva_import.results.csv import CsvResultsWriter
 
+        if suffix == ".tsv":  # a .tsv is tab-separated, whatever the input was
+            delimiter = "\t"
         return CsvResultsWriter(
             path, headers, delimiter=delimiter or ",",
             values=values_path(path) if values else None, field_headers=field_headers,
