@@ -78,3 +78,10 @@ class Settings:
     send_batch_rows: int = 250
     #: seconds to wait for the API's answer to one request (past it the row is unknown)
     request_timeout: float = 30.0
+    #: replace an existing results file even when it is not ours or was edited
+    overwrite: bool = False
+    #: CSV results: also write the values to be sent (``x.values.csv``); a workbook's
+    #: results always have them on a second sheet
+    show_values: bool = False
+    #: the column to take phone numbers from when several look like a phone column
+    phone_column: str | None = None

@@ -25,6 +25,12 @@ def _library(s: str, region: str | None) -> str | Issue:
     return phones.library_phone(s, region)
 
 
+def _reference(s: str, region: str | None) -> str | Issue | None:
+    """The answer without fast paths (the library's, plus phones.py's own rules)."""
+    conv = Conventions(today=TODAY, phone_region=region, fast_paths=False)
+    return phones.normalize_phone(s, conv)
+
+
 def _spaced(digits: str, draw: Callable[[st.SearchStrategy[str]], str]) -> str:
     out = []
     for i, ch in enumerate(digits):
@@ -89,7 +95,7 @@ def test_phone_fast_path_is_the_library(case: tuple[str, str | None]) -> None:
     if fast is not None:
         assert _library(text, region) == fast
     conv = Conventions(today=TODAY, phone_region=region)
-    assert normalize.normalize_phone(text, conv) == _library(text.strip(), region) or (
+    assert normalize.normalize_phone(text, conv) == _reference(text.strip(), region) or (
         text.strip() == "" or len(text.strip()) > 64
     )
 
