@@ -87,7 +87,7 @@ class Sender:
     ) -> None:
         self.settings = settings
         self._client = build_client(settings, transport=transport)
-        self._url = settings.profiles_url
+        self._url = httpx.URL(settings.profiles_url)  # parsed once, not per request
         self._clock = clock
         self._sleep = sleep
         self._wall = wall
@@ -96,8 +96,10 @@ class Sender:
         self._limiter: PausingLimiter = (
             FixedRateLimiter(settings.rate, clock=clock, sleep=self._nap)
             if settings.rate is not None
+            # a burst of one request per connection: answers that come back together
+            # go out again together instead of being spread out
             else AdaptiveRateLimiter(initial_rate=settings.initial_rate, clock=clock,
-                                     sleep=self._nap)
+                                     sleep=self._nap, burst=float(settings.concurrency))
         )
         self._retrier = Retrier(
             settings.retry_policy(),
