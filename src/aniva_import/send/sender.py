@@ -453,17 +453,24 @@ class Sender:
         message: str | None = None,
     ) -> SendOutcome:
         body = verdict.body
+        fields = body.fields if body is not None and kind is OutcomeKind.FAILED else {}
         return SendOutcome(
             row=request.row,
             kind=kind,
             code=verdict.code,
             profile_id=profile_id,
             message=message,
-            api_message=body.message if body is not None else None,
-            field_errors=body.fields if body is not None and kind is OutcomeKind.FAILED else {},
+            api_message=self._scrub(body.message if body is not None else None),
+            field_errors={name: self._scrub(text) or "" for name, text in fields.items()},
             attempts=track.attempts,
             status=track.status,
         )
+
+    def _scrub(self, text: str | None) -> str | None:
+        """The API's own text, with the key masked should the API echo it back."""
+        if text is None:
+            return None
+        return text.replace(self.settings.api_key.reveal(), "********")
 
     def _refused(
         self, request: SendRequest, refusal: Refusal, *, attempts: int,
@@ -475,7 +482,7 @@ class Sender:
             kind=OutcomeKind.FAILED,
             code=refusal.code,
             message=refusal.message,
-            api_message=body.message if body is not None else None,
+            api_message=self._scrub(body.message if body is not None else None),
             attempts=attempts,
             status=refusal.status if attempts else None,
         )
