@@ -185,9 +185,10 @@ def test_a_missing_group_costs_one_request_and_the_others_go_on() -> None:
 def test_a_refused_group_stays_refused_in_later_batches_without_a_request() -> None:
     api = by_group({"other": error(403, CONTEXT)})
     batch = [request(2), request(3, "other")]
-    (first, second), _ = send(api, [batch, [request(4, "other"), request(5)]])
+    (first, second), client = send(api, [batch, [request(4, "other"), request(5)]])
     assert kinds(first) == ["created", "failed"]
     assert kinds(second) == ["failed", "created"]
+    assert client.stats.failed == 2  # the refused group's rows count, sent or not
     assert second[0].code == "group_forbidden"
     assert second[0].attempts == 0
     assert api.groups().count("other") == 1
@@ -260,6 +261,7 @@ def test_a_bare_403_for_two_groups_stops_and_names_both_possibilities() -> None:
     assert reason.exit_code == 3
     assert "CREATE_USER" in reason.message
     assert "access context" in reason.message
+    assert "profile groups 'a' and 'b' are" in reason.message
     assert kinds(outcomes) == ["not_sent"] * 9
 
 

@@ -189,6 +189,8 @@ class Sender:
             finally:
                 sleeper.cancel()
                 halt.cancel()
+            if sleeper.done() and not sleeper.cancelled():
+                sleeper.result()  # a failing sleep fails here, not silently
         if self._halted.is_set():
             raise _Halted
 
@@ -209,7 +211,7 @@ class Sender:
                 if self._stop is not None:
                     continue
                 if refusal is not None:
-                    results[index] = self._refused(request, refusal, attempts=0)
+                    results[index] = self._record(self._refused(request, refusal, attempts=0))
                 else:
                     plan.add(index, request.group)
             queued = len(plan.remaining())
@@ -226,7 +228,8 @@ class Sender:
             if plan.doubtful and self._stop is None:
                 group = next(iter(plan.doubtful))
                 self._halt(Code.FORBIDDEN,
-                           say.stop(Code.FORBIDDEN, None, host=self.settings.host, group=group))
+                           say.stop(Code.FORBIDDEN, None, host=self.settings.host,
+                                    groups=(group,)))
         finally:
             self._busy = False
             self._tally.elapsed += self._clock() - started
@@ -285,7 +288,7 @@ class Sender:
     async def _send_row(self, request: SendRequest, track: _Track) -> tuple[Verdict, GiveUp | None]:
         try:
             payload = json.dumps(
-                request.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+                dict(request.body), ensure_ascii=False, separators=(",", ":"), allow_nan=False
             ).encode()
         except (TypeError, ValueError):
             return Verdict(Action.NOT_SENT, Code.INVALID_REQUEST), None
@@ -397,15 +400,16 @@ class Sender:
             outcome = self._refused(request, refusal, attempts=track.attempts, verdict=verdict)
         elif action is Action.FORBIDDEN:
             if plan.doubtful:  # a second group refused the same way: it is the key
+                groups = (*plan.doubtful, group)
                 self._halt(Code.FORBIDDEN,
-                           say.stop(Code.FORBIDDEN, verdict, host=self.settings.host))
+                           say.stop(Code.FORBIDDEN, verdict, host=self.settings.host,
+                                    groups=groups))
                 outcome = None
             else:
                 plan.doubt(group, index)  # decided by the next group's probe
                 outcome = None
         else:  # Action.STOP
-            self._halt(verdict.code,
-                       say.stop(verdict.code, verdict, host=self.settings.host, group=group))
+            self._halt(verdict.code, say.stop(verdict.code, verdict, host=self.settings.host))
             if verdict.maybe_created:
                 outcome = self._outcome(request, OutcomeKind.UNKNOWN, verdict, track,
                                         message=say.REDIRECT_ROW)
