@@ -4,6 +4,7 @@ injects; each test checks the sandbox's own record of what was created."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from aniva_import import ApiKey
 from aniva_import.sandbox import Faults
 from aniva_import.send import OutcomeKind, Sender, SendOutcome, SendRequest, SendSettings
+from aniva_import.send.client import build_client
 from aniva_import.testing import SandboxServer, running_sandbox
 
 pytestmark = pytest.mark.integration
@@ -202,3 +204,18 @@ def test_faults_can_be_mixed_and_the_sandbox_agrees_with_every_outcome(
     extra = len(stored) - len(created_ids(outcomes))
     unknown = sum(o.kind is OutcomeKind.UNKNOWN for o in outcomes)
     assert extra == sandbox.stats()["dropped_after"] <= unknown  # stored only if maybe
+
+
+def test_the_client_connections_have_tcp_nodelay(sandbox: SandboxServer) -> None:
+    """Nagle plus delayed ACK would cost ~40 ms a request (headers and body are two
+    writes); asyncio sets TCP_NODELAY on every TCP connection, so no socket option
+    is needed — this guards that."""
+    settings = SendSettings(api_url=sandbox.base_url, api_key=ApiKey(sandbox.full_key))
+
+    async def main() -> int:
+        async with build_client(settings) as client:
+            response = await client.post(settings.profiles_url, json=requests(1)[0].body)
+            sock = response.extensions["network_stream"].get_extra_info("socket")
+            return int(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    assert asyncio.run(main()) == 1
