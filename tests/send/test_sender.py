@@ -438,3 +438,24 @@ def test_after_a_stop_later_batches_send_nothing() -> None:
 
     assert kinds(run(main)) == ["not_sent"] * 3
     assert api.seen == []
+
+
+def test_a_bug_below_the_sender_propagates_and_leaves_no_request_running() -> None:
+    async def answer(req: httpx.Request, n: int) -> httpx.Response:
+        if n == 3:
+            raise RuntimeError("a bug, not an HTTP failure")
+        await asyncio.sleep(1.0)
+        return created(n)
+
+    api = FakeApi(answer)
+
+    async def main() -> set[asyncio.Task[object]]:
+        async with sender(api, concurrency=3) as client:
+            await client.send_batch(rows(1))
+            with pytest.raises(RuntimeError, match="a bug"):
+                await client.send_batch(rows(10, start=10))
+            await asyncio.sleep(0)
+            return {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+
+    assert run(main) == set()
+    assert len(api.seen) == 4  # nothing was sent after the failure

@@ -211,6 +211,8 @@ class Sender:
                 try:
                     await asyncio.gather(*self._workers)
                 finally:
+                    for task in self._workers:
+                        task.cancel()  # a worker that failed leaves none of its siblings behind
                     self._workers = []
             if plan.doubtful and self._stop is None:
                 group = next(iter(plan.doubtful))
