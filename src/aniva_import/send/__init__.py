@@ -12,7 +12,8 @@ One module per concept: :mod:`.client` (the httpx client and the URL check),
 limiter that finds the API's limit), :mod:`.retry_after`, :mod:`.errors_body`,
 :mod:`.classify` (what an answer means), :mod:`.retry` (the one tenacity policy),
 :mod:`.breaker`, :mod:`.sender` (:class:`Sender`), :mod:`.outcome`, :mod:`.stop`,
-:mod:`.stats`, :mod:`.settings`.
+:mod:`.stats`, :mod:`.settings`; private: ``_probe`` (the group probe), ``_exchange``
+(one request), ``_outcomes``, ``_messages`` (every sentence).
 """
 
 from aniva_import.send.adaptive import AdaptiveRateLimiter

@@ -7,6 +7,7 @@ never repeat the API's own text (that goes in ``api_message``/``field_errors``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from http import HTTPStatus
 
 from aniva_import.send.classify import Cause, Verdict
@@ -86,7 +87,7 @@ def stop(
     verdict: Verdict | None,
     *,
     host: str,
-    group: str | None = None,
+    groups: Sequence[str] = (),
     attempts: int = 0,
     give_up: GiveUp | None = None,
     max_wait: float = 0.0,
@@ -101,9 +102,11 @@ def stop(
         return ("The API key lacks the CREATE_USER scope needed to create profiles "
                 f"({http(403)}): ask Aniva for a key with it, then run again.")
     if code is Code.FORBIDDEN:
-        where = f"profile group '{group}'" if group else "the profile group"
+        names = " and ".join(f"'{group}'" for group in groups)
+        where = (f"profile group {names} is" if len(groups) == 1
+                 else f"profile groups {names} are" if groups else "the profile group is")
         return (f"The API refused with {http(403)} without saying why: either the API key "
-                f"lacks the CREATE_USER scope, or {where} is outside the key's access "
+                f"lacks the CREATE_USER scope, or {where} outside the key's access "
                 "context; check both with Aniva, then run again.")
     if code is Code.TLS_FAILED:
         return (f"The TLS certificate of {host} could not be verified, so nothing more was "
