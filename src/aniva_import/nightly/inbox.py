@@ -43,11 +43,11 @@ from aniva_import.nightly.state import (
     content_hash,
 )
 from aniva_import.pipeline import Clock
-from aniva_import.send import Code
+from aniva_import.problems import ProblemCode
 
 #: stops that concern this inbox's files only (a 403 naming neither scope nor group);
 #: every other stop concerns the API or the key, so every inbox
-INBOX_STOPS = frozenset({Code.FORBIDDEN})
+INBOX_STOPS = frozenset({ProblemCode.FORBIDDEN})
 
 
 class ApiGate:

@@ -120,7 +120,7 @@ def _sent(
     status = _KIND_STATUS[outcome.kind]
     if status is Status.CREATED and outcome.profile_id:
         return status, outcome.profile_id, _NONE
-    code = ProblemCode.of(outcome.code, ProblemCode.API_REJECTED)
+    code = outcome.code or ProblemCode.API_REJECTED
     said: list[Problem] = []
     for field_name, api_message in outcome.field_errors.items():
         column = columns.column_name(field_name) if columns and field_name in _FIELDS else ""

@@ -9,9 +9,10 @@ from typing import Final
 
 import httpx
 
+from aniva_import.problems import ProblemCode
 from aniva_import.send.classify import Action, Verdict, classify_exception, classify_response
 from aniva_import.send.errors_body import MAX_BODY_BYTES
-from aniva_import.send.outcome import Code, SendRequest
+from aniva_import.send.outcome import SendRequest
 
 #: bytes of a 2xx body read (it holds the new profile; more is not a profile)
 MAX_CREATED_BYTES: Final = 1024 * 1024
@@ -49,7 +50,7 @@ async def exchange(
         content = await read_capped(response, limit)
     except httpx.HTTPError:
         if response.is_success:  # created; only the id is lost
-            return Verdict(Action.CREATED, Code.CREATED_WITHOUT_ID, status=status)
+            return Verdict(Action.CREATED, ProblemCode.CREATED_WITHOUT_ID, status=status)
         content = b""
     finally:
         await response.aclose()

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aniva_import import ApiKey
+from aniva_import.problems import ProblemCode
 from aniva_import.send import _messages as say
 from aniva_import.send._probe import Refusal
 from aniva_import.send.classify import Verdict
-from aniva_import.send.outcome import Code, OutcomeKind, SendOutcome, SendRequest
+from aniva_import.send.outcome import OutcomeKind, SendOutcome, SendRequest
 
 _MASK = "********"
 
@@ -70,7 +71,7 @@ class Outcomes:
             status=refusal.status if attempts else None,
         )
 
-    def unsent(self, request: SendRequest, track: Track | None, code: Code) -> SendOutcome:
+    def unsent(self, request: SendRequest, track: Track | None, code: ProblemCode) -> SendOutcome:
         return SendOutcome(
             row=request.row,
             kind=OutcomeKind.NOT_SENT,
@@ -83,11 +84,11 @@ class Outcomes:
     def aborted(self, request: SendRequest, track: Track) -> SendOutcome:
         """Cancelled by ``abort()``: unknown if a request was on its way."""
         if not track.sending:
-            return self.unsent(request, track, Code.INTERRUPTED)
+            return self.unsent(request, track, ProblemCode.INTERRUPTED)
         return SendOutcome(
             row=request.row,
             kind=OutcomeKind.UNKNOWN,
-            code=Code.INTERRUPTED,
+            code=ProblemCode.INTERRUPTED,
             message=say.ABORTED_IN_FLIGHT,
             attempts=track.attempts,
             status=track.status,

@@ -27,6 +27,7 @@ from typing import Final, Self
 
 import httpx
 
+from aniva_import.problems import ProblemCode
 from aniva_import.send import _messages as say
 from aniva_import.send._exchange import encode, exchange
 from aniva_import.send._outcomes import Outcomes, Track
@@ -36,7 +37,7 @@ from aniva_import.send.breaker import CircuitBreaker
 from aniva_import.send.classify import Action, Verdict
 from aniva_import.send.client import build_client
 from aniva_import.send.limiter import FixedRateLimiter, PausingLimiter
-from aniva_import.send.outcome import Code, OutcomeKind, SendOutcome, SendRequest
+from aniva_import.send.outcome import OutcomeKind, SendOutcome, SendRequest
 from aniva_import.send.retry import GiveUp, Retrier
 from aniva_import.send.settings import SendSettings
 from aniva_import.send.stats import SendStats, Tally
@@ -96,7 +97,7 @@ class Sender:
         self._book = GroupBook()
         self._tally = Tally()
         self._outcomes = Outcomes(settings.api_key)
-        self._stop: tuple[Code, str] | None = None
+        self._stop: tuple[ProblemCode, str] | None = None
         self._workers: list[asyncio.Task[None]] = []
         self._busy = False
 
@@ -125,7 +126,7 @@ class Sender:
         if self._stop is None:
             return None
         code, message = self._stop
-        if code is Code.INTERRUPTED:
+        if code is ProblemCode.INTERRUPTED:
             exit_code = 130
         else:
             kinds = self._tally.by_kind
@@ -146,7 +147,8 @@ class Sender:
     def stop(self) -> None:
         """Graceful stop: no new request starts; requests in flight finish (within
         the timeouts); the rows not sent become ``not_sent`` (``interrupted``)."""
-        self._halt(Code.INTERRUPTED, say.stop(Code.INTERRUPTED, None, host=self.settings.host))
+        stopped = say.stop(ProblemCode.INTERRUPTED, None, host=self.settings.host)
+        self._halt(ProblemCode.INTERRUPTED, stopped)
 
     def abort(self) -> None:
         """Stop at once: requests in flight are cancelled and their rows ``unknown``
@@ -156,7 +158,7 @@ class Sender:
         for task in self._workers:
             task.cancel()
 
-    def _halt(self, code: Code, message: str) -> None:
+    def _halt(self, code: ProblemCode, message: str) -> None:
         if self._stop is None:
             self._stop = (code, message)
         self._halted.set()
@@ -216,8 +218,8 @@ class Sender:
                     self._workers = []
             if plan.doubtful and self._stop is None:
                 group = next(iter(plan.doubtful))
-                self._halt(Code.FORBIDDEN,
-                           say.stop(Code.FORBIDDEN, None, host=self.settings.host,
+                self._halt(ProblemCode.FORBIDDEN,
+                           say.stop(ProblemCode.FORBIDDEN, None, host=self.settings.host,
                                     groups=(group,)))
         finally:
             self._busy = False
@@ -277,7 +279,7 @@ class Sender:
     async def _send_row(self, request: SendRequest, track: Track) -> tuple[Verdict, GiveUp | None]:
         payload = encode(request)
         if payload is None:
-            return Verdict(Action.NOT_SENT, Code.INVALID_REQUEST), None
+            return Verdict(Action.NOT_SENT, ProblemCode.INVALID_REQUEST), None
 
         async def attempt() -> Verdict:
             return await self._attempt(request, payload, track)
@@ -303,9 +305,9 @@ class Sender:
             elif verdict.status != 503:
                 self._limiter.accepted(permit)
         self._breaker.record(verdict)
-        if self._breaker.code is Code.TOO_MANY_UNKNOWN:
-            self._halt(Code.TOO_MANY_UNKNOWN,
-                       say.stop(Code.TOO_MANY_UNKNOWN, verdict, host=self.settings.host,
+        if self._breaker.code is ProblemCode.TOO_MANY_UNKNOWN:
+            self._halt(ProblemCode.TOO_MANY_UNKNOWN,
+                       say.stop(ProblemCode.TOO_MANY_UNKNOWN, verdict, host=self.settings.host,
                                 unknown_limit=self._breaker.unknown_limit))
         return verdict
 
@@ -349,27 +351,29 @@ class Sender:
         elif action is Action.RETRY:
             if give_up is not GiveUp.HALTED:
                 self._breaker.gave_up(verdict)
-                self._halt(Code.API_UNAVAILABLE,
-                           say.stop(Code.API_UNAVAILABLE, verdict, host=self.settings.host,
+                self._halt(ProblemCode.API_UNAVAILABLE,
+                           say.stop(ProblemCode.API_UNAVAILABLE, verdict, host=self.settings.host,
                                     attempts=track.attempts, give_up=give_up,
                                     max_wait=self.settings.max_retry_wait))
         elif action is Action.GROUP_REFUSED or (
             action is Action.FORBIDDEN and self._book.key_proven
         ):
-            code = verdict.code if action is Action.GROUP_REFUSED else Code.GROUP_FORBIDDEN
+            code = (verdict.code if action is Action.GROUP_REFUSED and verdict.code
+                    else ProblemCode.GROUP_FORBIDDEN)
             message = say.group_refused(code, group, inferred=action is Action.FORBIDDEN)
             refusal = Refusal(code, verdict.status or 0, message)
             self._refuse(plan, group, refusal, requests, results)
             outcome = made.refused(request, refusal, attempts=track.attempts, verdict=verdict)
         elif action is Action.FORBIDDEN:
             if plan.doubtful:  # a second group refused the same way: it is the key
-                self._halt(Code.FORBIDDEN,
-                           say.stop(Code.FORBIDDEN, verdict, host=self.settings.host,
+                self._halt(ProblemCode.FORBIDDEN,
+                           say.stop(ProblemCode.FORBIDDEN, verdict, host=self.settings.host,
                                     groups=(*plan.doubtful, group)))
             else:
                 plan.doubt(group, index)  # decided by the next group's probe
         else:  # Action.STOP
-            self._halt(verdict.code, say.stop(verdict.code, verdict, host=self.settings.host))
+            code = verdict.code or ProblemCode.UNEXPECTED_RESPONSE
+            self._halt(code, say.stop(code, verdict, host=self.settings.host))
             if verdict.maybe_created:
                 outcome = made.from_verdict(request, OutcomeKind.UNKNOWN, verdict, track,
                                             message=say.REDIRECT_ROW)
@@ -381,8 +385,8 @@ class Sender:
     ) -> None:
         """The key is proven: a group whose probe got a bare 403 is outside its context."""
         for group, probe in list(plan.doubtful.items()):
-            refusal = Refusal(Code.GROUP_FORBIDDEN, 403,
-                              say.group_refused(Code.GROUP_FORBIDDEN, group, inferred=True))
+            refusal = Refusal(ProblemCode.GROUP_FORBIDDEN, 403,
+                              say.group_refused(ProblemCode.GROUP_FORBIDDEN, group, inferred=True))
             results[probe] = self._record(
                 self._outcomes.refused(requests[probe], refusal, attempts=1)
             )
@@ -406,5 +410,5 @@ class Sender:
         return outcome
 
     def _unsent(self, request: SendRequest, track: Track | None) -> SendOutcome:
-        code = self._stop[0] if self._stop is not None else Code.INTERRUPTED
+        code = self._stop[0] if self._stop is not None else ProblemCode.INTERRUPTED
         return self._outcomes.unsent(request, track, code)
