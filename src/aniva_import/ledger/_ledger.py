@@ -222,7 +222,7 @@ class Ledger:
                     existing[key] = entry
         return ReserveResult(MappingProxyType(reserved), MappingProxyType(existing))
 
-    def record(self, outcomes: Iterable[Outcome]) -> None:
+    def record(self, outcomes: Iterable[Outcome], *, synced: bool = True) -> None:
         """Record the outcomes of sent (or never sent) rows; one transaction.
 
         ``Created``: the entry becomes ``created`` with the profile id (from
@@ -236,9 +236,15 @@ class Ledger:
         An outcome that does not fit the entry's state (no entry, not in flight,
         a second profile id) is a caller's error: :class:`ValueError`, and
         nothing of the batch is written.
+
+        ``synced=False`` commits without waiting for the disk (``synchronous =
+        NORMAL``): the outcome survives a killed process, and only a power cut can
+        lose it — which leaves the entry ``in_flight``, so ``unknown``: never sent
+        twice.  (Reservations are always synced: they are what prevents a second
+        create.)  The next synced write syncs these too.
         """
         now = self._stamp()
-        with self._writing() as connection:
+        with self._writing(synced=synced) as connection:
             for outcome in outcomes:
                 entry = self._get(connection, outcome.key)
                 if entry is None:
@@ -354,10 +360,13 @@ class Ledger:
                 raise LedgerError(f"Cannot read the ledger {self.path}: {exc}.") from exc
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error."""
+    def _writing(self, *, synced: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error;
+        ``synced``: the commit waits until the disk has it."""
         with self._mutex:
             connection = self._open()
+            if not synced:
+                connection.execute("PRAGMA synchronous = NORMAL")
             try:
                 connection.execute("BEGIN IMMEDIATE")
                 yield connection
@@ -372,6 +381,9 @@ class Ledger:
                         "was recorded."
                     ) from exc
                 raise
+            finally:
+                if not synced:
+                    connection.execute("PRAGMA synchronous = FULL")
 
 
 def _time(text: str | None) -> datetime | None:

@@ -8,7 +8,10 @@ The rest goes out in batches, each with the ledger's order of writes:
     reserve (in_flight, committed) → send the batch → record the outcomes (committed)
 
 so a kill at any moment leaves every row either created and recorded, certainly not
-created, or ``unknown`` — never sent twice on a rerun.  The sender is asynchronous
+created, or ``unknown`` — never sent twice on a rerun.  Within a batch the outcomes are
+also recorded as they arrive, every few rows (committed without waiting for the disk:
+a killed process loses none of them), so a kill leaves ``unknown`` only the rows whose
+answers were still on their way.  The sender is asynchronous
 (httpx); this module runs it on an event loop of its own, one batch at a time, and
 turns a Ctrl-C during a batch into a graceful stop (a second one aborts the requests
 in flight, whose rows become ``unknown``).
@@ -196,9 +199,15 @@ class Deliverer:
                 SendRequest(candidate.row, candidate.group, candidate.body, entry.idempotency_key)
             )
             sent_keys.append(key)
-        outcomes = self._run(self._sender.send_batch(requests)) if requests else []
-        self.ledger.record(_ledger_outcome(key, o) for key, o in zip(sent_keys, outcomes,
-                                                                        strict=True))
+        keys = dict(zip((r.row for r in requests), sent_keys, strict=True))
+        early = _EarlyRecords(self.ledger, keys)
+        outcomes = []
+        if requests:
+            outcomes = self._run(self._sender.send_batch(requests, on_settled=early.settled))
+        early.flush()
+        self.ledger.record(  # the rest (never sent ones among them), synced to disk
+            _ledger_outcome(keys[o.row], o) for o in outcomes if o.row not in early.recorded
+        )
         found.update((o.row, Delivery(outcome=o)) for o in outcomes)
         return found
 
@@ -214,6 +223,30 @@ class Deliverer:
         else:
             self.interrupted = True
             self._sender.stop()
+
+
+class _EarlyRecords:
+    """Outcomes recorded while their batch goes on, a few at a time."""
+
+    EVERY: Final = 25
+
+    def __init__(self, ledger: Ledger, keys: Mapping[int, LedgerKey]) -> None:
+        self._ledger, self._keys = ledger, keys
+        self._pending: list[SendOutcome] = []
+        self.recorded: set[int] = set()
+
+    def settled(self, outcome: SendOutcome) -> None:
+        self._pending.append(outcome)
+        if len(self._pending) >= self.EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self._ledger.record(
+                (_ledger_outcome(self._keys[o.row], o) for o in pending), synced=False
+            )
+            self.recorded.update(o.row for o in pending)
 
 
 def _ledger_outcome(key: LedgerKey, outcome: SendOutcome) -> Created | Unknown | Released:

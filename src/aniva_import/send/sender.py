@@ -100,6 +100,7 @@ class Sender:
         self._stop: tuple[ProblemCode, str] | None = None
         self._workers: list[asyncio.Task[None]] = []
         self._busy = False
+        self._on_settled: Callable[[SendOutcome], None] | None = None
 
     def __repr__(self) -> str:
         return f"Sender(api_url={self.settings.api_url!r})"
@@ -184,11 +185,19 @@ class Sender:
 
     # -- a batch ----------------------------------------------------------------
 
-    async def send_batch(self, requests: Sequence[SendRequest]) -> list[SendOutcome]:
-        """Send ``requests``; one outcome each, in the same order."""
+    async def send_batch(
+        self,
+        requests: Sequence[SendRequest],
+        *,
+        on_settled: Callable[[SendOutcome], None] | None = None,
+    ) -> list[SendOutcome]:
+        """Send ``requests``; one outcome each, in the same order.  ``on_settled`` hears
+        each outcome as soon as it is settled, while the batch goes on (the rows never
+        sent are only in the returned list)."""
         if self._busy:
             raise RuntimeError("send_batch is already running")
         self._busy = True
+        self._on_settled = on_settled
         started = self._clock()
         results: list[SendOutcome | None] = [None] * len(requests)
         tracks: dict[int, Track] = {}
@@ -223,6 +232,7 @@ class Sender:
                                     groups=(group,)))
         finally:
             self._busy = False
+            self._on_settled = None
             self._tally.elapsed += self._clock() - started
         outcomes = [
             outcome if outcome is not None else self._unsent(requests[i], tracks.get(i))
@@ -407,6 +417,8 @@ class Sender:
 
     def _record(self, outcome: SendOutcome) -> SendOutcome:
         self._tally.outcome(outcome)
+        if self._on_settled is not None:
+            self._on_settled(outcome)
         return outcome
 
     def _unsent(self, request: SendRequest, track: Track | None) -> SendOutcome:
