@@ -15,7 +15,6 @@ file does not even show which patients share a value.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import uuid
@@ -69,7 +68,7 @@ class Fingerprints:
         return "Fingerprints(<secret>)"
 
     def _mac(self, *parts: bytes) -> str:
-        return hmac.new(self._secret, _frame(*parts), hashlib.sha256).hexdigest()
+        return hmac.digest(self._secret, _frame(*parts), "sha256").hex()
 
     def key(self, api_url: str, group: str, identity: str) -> LedgerKey:
         """The entry key of one patient in one group of one API."""

@@ -195,28 +195,40 @@ class Ledger:
             for reservation in reservations:
                 key = reservation.key
                 body_digest = self._fingerprints.body_digest(key, reservation.body)
-                fields = json.dumps(
-                    self._fingerprints.field_digests(key, reservation.body), sort_keys=True
-                )
-                inserted = connection.execute(
+                field_digests = self._fingerprints.field_digests(key, reservation.body)
+                fields = json.dumps(field_digests, sort_keys=True)
+                idempotency_key = self._fingerprints.idempotency_key(key, reservation.body)
+                fresh = connection.execute(
                     "INSERT INTO entries (key, state, profile_id, idempotency_key, body_digest,"
                     " field_digests, source, row, attempts, uncertain, reserved_at, updated_at,"
                     " created_at) VALUES (?, 'in_flight', NULL, ?, ?, ?, ?, ?, 1, 0, ?, ?, NULL)"
                     " ON CONFLICT (key) DO NOTHING",
-                    (key, self._fingerprints.idempotency_key(key, reservation.body), body_digest,
-                     fields, reservation.source,
+                    (key, idempotency_key, body_digest, fields, reservation.source,
                      reservation.row, now, now),
                 ).rowcount
-                if not inserted and resend_unknown and key not in reserved:
-                    inserted = connection.execute(
+                resent = 0
+                if not fresh and resend_unknown and key not in reserved:
+                    resent = connection.execute(
                         "UPDATE entries SET state = 'in_flight', body_digest = ?,"
                         " field_digests = ?, source = ?, row = ?, attempts = attempts + 1,"
                         " updated_at = ? WHERE key = ? AND state = 'unknown'",
                         (body_digest, fields, reservation.source, reservation.row, now, key),
                     ).rowcount
+                if fresh:
+                    # a new entry: exactly what was just written (no need to read it back)
+                    stamp = _time(now)
+                    assert stamp is not None
+                    reserved[key] = Entry(
+                        key=key, state=EntryState.IN_FLIGHT, profile_id=None,
+                        idempotency_key=idempotency_key, body_digest=body_digest,
+                        field_digests=MappingProxyType(dict(sorted(field_digests.items()))),
+                        source=reservation.source, row=reservation.row, attempts=1,
+                        uncertain=False, reserved_at=stamp, updated_at=stamp, created_at=None,
+                    )
+                    continue
                 entry = self._get(connection, key)
                 assert entry is not None
-                if inserted:
+                if resent:
                     reserved[key] = entry
                 else:
                     existing[key] = entry
