@@ -1,6 +1,6 @@
 """The e-mail fast path: the plain ASCII shape most addresses have, answered without
 email-validator, with provably the library's answer (tests/normalize/test_emails_fast.py
-compares the two; the argument is below).
+compares the two; the argument: docs/fast-paths.md).
 
 It is one of the fast paths that ``Conventions.fast_paths`` (``--no-fast-paths``)
 switches off.
@@ -16,13 +16,7 @@ from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
 from aniva_import import rules
 
-# The fast path: a conservative subset of what email-validator accepts unchanged
-# (apart from lower-casing the domain):
-#  * local part: dot-atom of RFC 5322 atext (email_validator's DOT_ATOM_TEXT), <= 64;
-#  * domain: LDH labels of 1..63, none with "--" in positions 3-4 (the library
-#    refuses "ab--" labels and decodes "xn--" ones), a last label of >= 2 letters;
-#  * not a special-use domain, not a role mailbox the library lower-cases
-#    (info@, postmaster@, ...), total <= 254.
+# Which shapes it takes, and why that is the library's answer: docs/fast-paths.md.
 _ATEXT: Final = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _LABEL: Final = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _FAST_RE: Final = re.compile(

@@ -1,44 +1,7 @@
 """``phonenumbers.is_valid_number`` with one precompiled regex call per number.
 
-What the library does
----------------------
-``is_valid_number(n)`` picks the region (``region_code_for_number``), checks
-that the region's metadata exists and belongs to n's country code, and asks
-``_number_type_helper(nsn, metadata) != UNKNOWN``, where ``nsn`` is
-``national_significant_number(n)`` (``"0" * number_of_leading_zeros`` when
-``italian_leading_zero`` is set, default one zero, then the digits).  The type
-helper is true exactly when
-
-    matches(general_desc) and (matches(premium_rate) or ... or matches(voicemail)
-        or matches(fixed_line)
-        or (not same_mobile_and_fixed_line_pattern and matches(mobile)))
-
-with ``matches(desc)``: desc present, ``len(nsn)`` in its possible lengths (when
-it lists any), and its national_number_pattern non-empty and ``fullmatch``-ing
-(the library's ``pattern.match`` first is implied by ``fullmatch``).  The
-library evaluates that with up to 11 ``_is_number_matching_desc`` calls, each
-with its own regex cache look-up.
-
-What this module does
----------------------
-Once per region it folds that formula, per NSN length, into a single compiled
-regex ``(?=(?:GENERAL)\\Z)(?:T1|T2|...)`` of exactly the type patterns whose
-possible lengths admit that length (no type at that length, or a length the
-general description excludes: always invalid).  ``fullmatch`` of an alternation
-is true iff some alternative fullmatches, and the look-ahead is the general
-description's fullmatch, so the answer is the formula's.  This needs the
-patterns to combine without changing meaning: every pattern is checked to have
-no groups, back-references or inline flags (the metadata has none); a country
-whose patterns fail the check is left to the library.
-
-For a calling code shared by several regions (1, 7, 44, 358, ...) the region is
-chosen as ``_region_code_for_number_from_list`` does: in the listed order, the
-first region whose ``leading_digits`` (when set) match the start of the NSN, or
-(when not set) for which the type helper is true; the number is then valid iff
-that region's type helper is true (and its metadata is for this calling code).
-``tests/test_phones_fast.py`` compares this with ``phonenumbers.is_valid_number``
-on every region's example numbers and mutations of them, random digit strings
-under every calling code, and realistic DE/FI/AT/CH numbers.
+How the folding works and why it is the library's answer: docs/fast-paths.md
+(tests/normalize/test_phones_fast.py compares the two).
 """
 
 from __future__ import annotations

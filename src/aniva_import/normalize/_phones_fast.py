@@ -3,38 +3,8 @@ precompiled regex call instead of ``phonenumbers.parse`` + ``is_valid_number``,
 with provably the library's answer.  It is one of the fast paths that
 ``Conventions.fast_paths`` (``--no-fast-paths``) switches off.
 
-Why the fast path is the library's answer
------------------------------------------
-For a text of ASCII digits with single spaces, hyphens or slashes between
-them, ``phonenumbers.parse`` only ever looks at the digits (the separators are
-stripped by its normaliser; no extension or second-number pattern can match).
-
-* National form ``0`` + NSN (NSN starting 1-9) in a region whose national prefix
-  for parsing is exactly ``0`` with no transform rule, whose international
-  prefix does not match the start, and whose country code cannot (country codes
-  never start with 0): ``parse`` strips the ``0`` unless the rest does not fit
-  the region's general pattern or possible lengths; a *valid* NSN fits both (the
-  general description is the union of the type descriptions), so when
-  ``is_valid_number(cc, NSN)`` holds, ``parse`` returned exactly (cc, NSN).
-* International form ``+`` or the region's ``00`` followed by a country code
-  (longest-known 1-3 digit prefix, as ``_extract_country_code`` does) and a rest
-  that the country's national-prefix-for-parsing pattern does not match and that
-  does not start with 0: ``parse`` returns (cc, rest) unchanged.
-
-When the candidate is invalid the fast path can still decide: in the
-international case ``parse`` returns exactly the candidate (or raises), and in
-the national case it returns the candidate or the unstripped number (cc, 0+NSN
-with an Italian leading zero), or raises; so when every one of these is invalid
-the library's answer is "invalid phone" too.  The validity check is never
-skipped; anything outside these shapes goes through the plain library call.
-
-Validity itself is ``_phone_patterns.valid_nsn``: ``is_valid_number`` with the
-region's type patterns folded into one precompiled regex per NSN length
-(tests/test_phones_fast.py proves it equal to the library's); for a valid
-number the E.164 form is ``"+" + country code + NSN``, as ``format_number``
-writes it.
-``tests/test_normalize_properties.py`` checks fast == library on generated
-DE/FI/US/GB numbers and every region's examples.
+Why it gives the library's answer: docs/fast-paths.md (the tests:
+tests/normalize/test_phones_fast.py and test_phones_fast_paths.py).
 """
 
 from __future__ import annotations
