@@ -59,6 +59,7 @@ in the process that sends, after any worker processes were forked.
 
 from aniva_import.errors import LedgerBusy, LedgerError
 from aniva_import.ledger._entries import (
+    NO_ID,
     Created,
     Entry,
     EntryState,
@@ -74,6 +75,7 @@ from aniva_import.ledger._ledger import Ledger
 from aniva_import.ledger._paths import default_ledger_path
 
 __all__ = [
+    "NO_ID",
     "Created",
     "Entry",
     "EntryState",

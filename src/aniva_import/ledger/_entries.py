@@ -13,10 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import NewType
+from typing import Final, NewType
 
 #: A patient's fingerprint in one ledger: hex HMAC-SHA256 of API URL, group and identity.
 LedgerKey = NewType("LedgerKey", str)
+
+#: The profile id recorded for a profile the API created without saying its id.
+NO_ID: Final = "-"
 
 
 class EntryState(enum.StrEnum):

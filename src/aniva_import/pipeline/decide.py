@@ -9,17 +9,21 @@ file and the report receive, in file order.  Nothing downstream changes a status
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from aniva_import.ledger import EntryState
+from aniva_import.ledger import NO_ID, EntryState
 from aniva_import.load import Chunk
 from aniva_import.mapping import ColumnMap
 from aniva_import.pipeline.check import CheckedChunk
-from aniva_import.pipeline.deliver import NO_ID, Delivery
 from aniva_import.problems import Problem, ProblemCode
 from aniva_import.results import FinishedRow, SentValue
 from aniva_import.rules import API_FIELDS
-from aniva_import.send import OutcomeKind, SendOutcome, StopReason
+from aniva_import.send.outcome import OutcomeKind, SendOutcome
+from aniva_import.send.stop import StopReason
 from aniva_import.types import Cell, Status
+
+if TYPE_CHECKING:  # a dry run never imports the sending side
+    from aniva_import.pipeline.deliver import Delivery
 
 _NONE: tuple[Problem, ...] = ()
 _FIELDS = frozenset(API_FIELDS)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Final
 
 from aniva_import.ledger import (
+    NO_ID,
     Created,
     Entry,
     EntryState,
@@ -42,6 +43,7 @@ from aniva_import.ledger import (
     Unknown,
 )
 from aniva_import.normalize import Value
+from aniva_import.pipeline.check import CheckedChunk
 from aniva_import.send import (
     OutcomeKind,
     Sender,
@@ -52,9 +54,6 @@ from aniva_import.send import (
     StopReason,
 )
 from aniva_import.validate import identity_of
-
-#: the ledger's profile id for a profile the API created without saying its id
-NO_ID: Final = "-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +78,17 @@ class Delivery:
     changed: tuple[str, ...] = ()
     outcome: SendOutcome | None = None
     stop: StopReason | None = None
+
+
+def candidates(checked: CheckedChunk) -> Iterator[Candidate]:
+    """The rows of a checked chunk that may be sent: valid, not a repeat of an earlier row."""
+    values = checked.values
+    assert values is not None, "a live run keeps the checked values"
+    groups = values["profile_group_slug"]
+    skip = checked.problems.keys() | checked.duplicates.keys()
+    for index, row in enumerate(checked.rows):
+        if row not in skip:
+            yield Candidate(row, str(groups[index]), body_of(values, index))
 
 
 def body_of(values: Mapping[str, list[Value | None]], index: int) -> dict[str, Value]:
@@ -152,6 +162,10 @@ class Deliverer:
     def recovered(self) -> int:
         """Entries a crashed earlier run left in flight, now ``unknown``."""
         return self.ledger.recovered
+
+    def deliver_checked(self, checked: CheckedChunk) -> dict[int, Delivery]:
+        """:meth:`deliver` the rows of a checked chunk that may be sent."""
+        return self.deliver(list(candidates(checked)))
 
     def deliver(self, candidates: Sequence[Candidate]) -> dict[int, Delivery]:
         """Send what must be sent of ``candidates``; what happened to each, by row."""

@@ -11,18 +11,17 @@ size, not on the file.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aniva_import.errors import AnivaImportError, ConfigError, InputError, Interrupted, OutputError
-from aniva_import.ledger import default_ledger_path
 from aniva_import.load import Chunk, Table, is_workbook, open_table
 from aniva_import.mapping import MappingFile, load_mapping_file
-from aniva_import.pipeline.check import CheckedChunk, check
+from aniva_import.pipeline.check import check
 from aniva_import.pipeline.decide import finish_chunk, not_reached
-from aniva_import.pipeline.deliver import Candidate, Deliverer, body_of
 from aniva_import.pipeline.executor import Executor, executor_for
 from aniva_import.pipeline.interrupts import (
     interrupt_after_the_write,
@@ -46,8 +45,11 @@ from aniva_import.results import (
     open_results_writer,
     values_path,
 )
-from aniva_import.send import SendSettings
 from aniva_import.settings import Settings
+
+if TYPE_CHECKING:  # a dry run never imports the sending side (httpx, the ledger)
+    from aniva_import.pipeline.deliver import Deliverer
+    from aniva_import.send import SendSettings
 
 Clock = Callable[[], dt.datetime]
 
@@ -113,7 +115,7 @@ class _Run:
         settings, report = self.settings, self.report
         check_summary_path(settings)  # a wrong summary path gets no summary: it may be the input
         try:
-            sending = None if settings.dry_run else send_settings(settings)
+            sending = None if settings.dry_run else _send_settings(settings)
             report.api_url = None if sending is None else sending.api_url
             if settings.results is not None:  # the file itself is checked once it is open
                 check_output(settings, "results file", settings.results,
@@ -146,6 +148,9 @@ class _Run:
             if sending is None:
                 self.write_results(table, plan, results, None)
             else:  # after the workers forked: the ledger and the event loop are this process's
+                from aniva_import.ledger import default_ledger_path
+                from aniva_import.pipeline.deliver import Deliverer
+
                 with Deliverer(
                     sending, settings.state or default_ledger_path(),
                     ledger_api=settings.ledger_api or sending.api_url,
@@ -236,7 +241,7 @@ class _Run:
             for chunk, verdict in checked:
                 deliveries = None
                 if deliverer is not None:
-                    deliveries = deliverer.deliver(list(candidates(verdict)))
+                    deliveries = deliverer.deliver_checked(verdict)
                 rows = finish_chunk(chunk, verdict, kept, deliveries, plan.columns)
                 with interrupt_after_the_write():  # a chunk is written and counted whole
                     writer.write(rows)
@@ -315,18 +320,7 @@ def _stop_if_interrupted(deliverer: Deliverer | None) -> None:
         raise KeyboardInterrupt
 
 
-def candidates(checked: CheckedChunk) -> Iterator[Candidate]:
-    """The rows of a checked chunk that may be sent: valid, not a repeat of an earlier row."""
-    values = checked.values
-    assert values is not None, "a live run keeps the checked values"
-    groups = values["profile_group_slug"]
-    skip = checked.problems.keys() | checked.duplicates.keys()
-    for index, row in enumerate(checked.rows):
-        if row not in skip:
-            yield Candidate(row, str(groups[index]), body_of(values, index))
-
-
-def send_settings(settings: Settings) -> SendSettings:
+def _send_settings(settings: Settings) -> SendSettings:
     """The sender's settings of a live run (refused before any work: no key, an API
     URL that is not https or loopback)."""
     if settings.api_key is None:
@@ -334,6 +328,8 @@ def send_settings(settings: Settings) -> SendSettings:
             "No API key: pass --api-key-file PATH or set ANIVA_API_KEY (or use --dry-run "
             "to check the file without sending, or --sandbox to rehearse)."
         )
+    from aniva_import.send import SendSettings
+
     return SendSettings(
         api_url=settings.api_url, api_key=settings.api_key, rate=settings.rate,
         concurrency=settings.concurrency, read_timeout=settings.request_timeout,

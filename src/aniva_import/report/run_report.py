@@ -7,10 +7,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aniva_import.results import FinishedRow
-from aniva_import.send import SendStats, StopReason
 from aniva_import.types import PROBLEM_STATUSES
+
+if TYPE_CHECKING:
+    from aniva_import.send import SendStats, StopReason
 
 #: rows remembered per problem kind (the summary names the first few)
 FIRST_ROWS = 5
