@@ -6,6 +6,7 @@ Nothing here reads cell values: only headers.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -39,6 +40,8 @@ class ColumnMap:
     skipped: tuple[int, ...] = ()
     #: True when the input is one of our results files being fed back in
     is_results_file: bool = False
+    #: the header row is certainly one (see ``load``): its names may appear in messages
+    headers_trusted: bool = True
 
     def column_name(self, field_name: str) -> str:
         """The header as the user wrote it, or a label when the column is absent."""
@@ -54,12 +57,16 @@ def map_columns(
     mapping: MappingFile | None = None,
     aliases: Aliases | None = None,
     source: str = "the file",
+    trusted: bool = True,
 ) -> ColumnMap:
     """Decide which column holds which field.
 
     Raises :class:`MappingError` when a mapped header is not in the file or two
     columns claim the same field.  Missing required columns are reported by
     :func:`require_columns`, which knows whether a default group was given.
+    ``trusted``: the headers are certainly a header row; when not (the load stage
+    could not tell), messages name columns by letter only — the "headers" may be a
+    patient's data.
     """
     aliases = aliases or Aliases.builtin()
     explicit = dict(mapping.columns) if mapping else {}
@@ -79,7 +86,7 @@ def map_columns(
             raise MappingError(
                 f"{mapping.path if mapping else 'The mapping'}: column {wanted!r} for "
                 f"{FIELD_LABELS[field_name]} is not in {source}. "
-                f"{describe_headers(headers, recognised=recognised)}"
+                f"{describe_headers(headers, recognised=recognised and trusted)}"
             )
         positions[field_name] = position
     claimed = set(positions.values())
@@ -98,9 +105,10 @@ def map_columns(
             continue
         if field_name in positions:
             first = positions[field_name]
+            named = (f" ({headers[first]!r})", f" ({header!r})") if trusted else ("", "")
             raise MappingError(
-                f"{source}: columns {column_letter(first)} ({headers[first]!r}) and "
-                f"{column_letter(position)} ({header!r}) both look like "
+                f"{source}: columns {column_letter(first)}{named[0]} and "
+                f"{column_letter(position)}{named[1]} both look like "
                 f"{FIELD_LABELS[field_name]}; name the right one in a --mapping file."
             )
         positions[field_name] = position
@@ -120,6 +128,7 @@ def map_columns(
         file_language=file_language,
         skipped=skipped,
         is_results_file=is_results,
+        headers_trusted=trusted,
     )
 
 
@@ -131,7 +140,9 @@ def require_columns(columns: ColumnMap, *, default_group: str | None, source: st
     if not missing:
         return
     labels = ", ".join(FIELD_LABELS[f] for f in missing)
-    found = describe_headers(columns.headers, recognised=bool(columns.positions))
+    found = describe_headers(
+        columns.headers, recognised=bool(columns.positions) and columns.headers_trusted
+    )
     hint = (
         " Pass --group SLUG (or set group in a --mapping file) for files without a group column."
         if "profile_group_slug" in missing
@@ -141,13 +152,29 @@ def require_columns(columns: ColumnMap, *, default_group: str | None, source: st
 
 
 def describe_headers(headers: tuple[str, ...], *, recognised: bool) -> str:
-    """The headers found, for an error message — but only when the first row really is
-    a header row (some header was recognised): in a file without one, the "headers"
-    are a patient's data, which never goes to the terminal."""
+    """The headers found, for an error message — but only when the header row really is
+    one (``recognised``: some header was recognised and the row is trusted): in a file
+    without one, the "headers" are a patient's data, which never goes to the terminal."""
     if not recognised:
         return (
-            f"None of the {len(headers)} headers in the first row is a known column name; "
+            f"None of the {len(headers)} headers in the header row is a known column name; "
             "if the file has no header row, add one (e.g. Vorname, Nachname, Geburtsdatum)."
         )
     found = ", ".join(repr(h) for h in headers if h.strip()) or "none"
     return f"Headers found: {found}."
+
+
+def header_recogniser(
+    mapping: MappingFile | None = None, aliases: Aliases | None = None
+) -> Callable[[str], bool]:
+    """Whether a header text names a known column: a built-in alias, a header the
+    mapping file names, or one of a results file's own columns.  The load stage uses it
+    to find the header row (the row where known headers are)."""
+    aliases = aliases or Aliases.builtin()
+    named = {header_key(h) for h in mapping.columns.values()} if mapping else set()
+    named |= {header_key(h) for h in RESULT_COLUMNS}
+
+    def recognise(header: str) -> bool:
+        return header_key(header) in named or match_alias(header, aliases) is not None
+
+    return recognise

@@ -1,7 +1,8 @@
 """Ctrl-C around the moments the results file must not be cut: a chunk being written,
-the file being committed, the rows not yet checked being listed after a first Ctrl-C;
-and a Ctrl-C while a workbook is parsed, handled at once.  Only the main thread can
-change signal handling; elsewhere these change nothing."""
+the file being committed, the rows not yet checked being listed after a first Ctrl-C.
+(A Ctrl-C while a workbook is parsed is handled at once: the parser runs in a process
+of its own, see ``aniva_import.load``.)  Only the main thread can change signal
+handling; elsewhere these change nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import TypeVar
 
 SigintHandler = Callable[[int, FrameType | None], object] | int | None
 
@@ -44,31 +44,3 @@ def interrupt_after_the_write() -> Iterator[None]:
 def no_second_interrupt() -> contextlib.AbstractContextManager[None]:
     """Ignore Ctrl-C for the moment it takes to finish the results file after the first."""
     return _ctrl_c_handled_by(signal.SIG_IGN)
-
-
-T = TypeVar("T")
-
-
-def interruptibly(fn: Callable[[], T]) -> T:
-    """``fn()``, run in a helper thread while this (main) thread waits, so that a Ctrl-C
-    is handled at once: a native parser (calamine) holds the thread it runs in until it
-    returns, seconds for a large workbook.  The helper ends before anything else starts,
-    so no thread is left running when worker processes fork later."""
-    if threading.current_thread() is not threading.main_thread():
-        return fn()
-    done: list[T] = []
-    failed: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            done.append(fn())
-        except BaseException as error:  # noqa: BLE001 - re-raised in the main thread
-            failed.append(error)
-
-    thread = threading.Thread(target=target, name="aniva-import-open", daemon=True)
-    thread.start()
-    while thread.is_alive():
-        thread.join(0.05)  # a Ctrl-C interrupts the wait, not the helper
-    if failed:
-        raise failed[0]
-    return done[0]

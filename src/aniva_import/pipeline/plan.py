@@ -46,7 +46,9 @@ def plan_file(
 ) -> Plan:
     """Map the columns and settle the conventions the settings and mapping give."""
     source = str(settings.input)
-    columns = map_columns(table.headers, mapping=mapping, source=source)
+    columns = map_columns(
+        table.headers, mapping=mapping, source=source, trusted=table.header_trusted
+    )
     group = settings.group or (mapping.group if mapping else None)
     if group is not None and not GROUP_SLUG_RE.match(group):
         raise ConfigError(

@@ -19,16 +19,12 @@ from pathlib import Path
 from aniva_import.errors import AnivaImportError, ConfigError, InputError, Interrupted, OutputError
 from aniva_import.ledger import default_ledger_path
 from aniva_import.load import Table, is_workbook, open_table
-from aniva_import.mapping import MappingFile, load_mapping_file
+from aniva_import.mapping import MappingFile, header_recogniser, load_mapping_file
 from aniva_import.pipeline.check import CheckedChunk, check
 from aniva_import.pipeline.decide import finish_chunk, not_reached
 from aniva_import.pipeline.deliver import Candidate, Deliverer, body_of
 from aniva_import.pipeline.executor import Executor, executor_for
-from aniva_import.pipeline.interrupts import (
-    interrupt_after_the_write,
-    interruptibly,
-    no_second_interrupt,
-)
+from aniva_import.pipeline.interrupts import interrupt_after_the_write, no_second_interrupt
 from aniva_import.pipeline.outputs import check_output, check_summary_path
 from aniva_import.pipeline.plan import Plan, phone_region, plan_file
 from aniva_import.pipeline.prescan import settle_conventions
@@ -153,10 +149,16 @@ class _Run:
         if sheet is None and mapping is not None and mapping.sheet is not None:
             # a mapping shared by a clinic's CSV and Excel exports: its sheet is for Excel
             sheet = mapping.sheet if is_workbook(settings.input) else None
-        table = interruptibly(partial(open_table, settings.input, sheet=sheet))
+        # a workbook is parsed in a process of its own, which a Ctrl-C kills at once
+        table = open_table(
+            settings.input, sheet=sheet, encoding=settings.encoding,
+            recognise=header_recogniser(mapping),
+        )
         info, report = table.info, self.report
         report.input_format, report.encoding = info.kind, info.encoding
-        report.delimiter, report.sheet = info.delimiter, info.sheet
+        report.delimiter = info.delimiter
+        report.sheet = str(info.sheet_index) if info.sheet_index else None
+        report.header_row = table.header_row if table.skipped else None
         return table
 
     def write_results(
