@@ -122,7 +122,9 @@ def _collect(child: subprocess.Popen[bytes], deadline: float, limits: ParserLimi
             left = deadline - time.monotonic()
             if left <= 0:
                 raise ParserFailed("timeout")
-            if not selector.select(left):
+            # a short wait: a signal that reached another thread is handled in this
+            # one only when it runs again (a Ctrl-C must stop the parse at once)
+            if not selector.select(min(left, 0.2)):
                 continue
             data = os.read(out, 1 << 20)
             if not data:

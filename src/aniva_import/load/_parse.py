@@ -41,12 +41,13 @@ def parse(
     from aniva_import.load._sheets import open_book
 
     kind: str = request["kind"]
-    book = open_book(source, kind)
-    index = book.choose(request.get("sheet"))
     prechecks = request.get("prechecks", True)
     if kind == "ods" and prechecks:
-        _bound_ods(source)
-    elif kind in ("xlsx", "xlsm") and book.reader == "calamine" and prechecks:
+        _bound_ods(source)  # before calamine: it parses an .ods when it opens it
+        source.seek(0)
+    book = open_book(source, kind)
+    index = book.choose(request.get("sheet"))
+    if kind in ("xlsx", "xlsm") and book.reader == "calamine" and prechecks:
         _bound_xlsx(source, book.sheet_names[index], request.get("claims") or {})
     sheet = book.sheet(index)
     if book.reader == "calamine" and sheet.height * sheet.width > MAX_SHEET_CELLS:

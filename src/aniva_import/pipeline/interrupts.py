@@ -15,18 +15,26 @@ from types import FrameType
 SigintHandler = Callable[[int, FrameType | None], object] | int | None
 
 
+#: the signals a run stops on, alike: Ctrl-C, and what cron, systemd and a closed
+#: terminal send (the CLI makes SIGTERM and SIGHUP raise like a Ctrl-C)
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 @contextlib.contextmanager
 def _ctrl_c_handled_by(handler: SigintHandler) -> Iterator[None]:
-    """Ctrl-C goes to ``handler`` for a moment (only the main thread can change signal
-    handling; elsewhere nothing changes)."""
+    """Ctrl-C (and SIGTERM, SIGHUP) go to ``handler`` for a moment (only the main thread
+    can change signal handling; elsewhere nothing changes)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, before in previous.items():
+            signal.signal(signum, before)
 
 
 @contextlib.contextmanager
@@ -38,7 +46,7 @@ def interrupt_after_the_write() -> Iterator[None]:
     with _ctrl_c_handled_by(lambda signum, _frame: caught.append(signum)):
         yield
     if caught:
-        signal.raise_signal(signal.SIGINT)  # now handled as it would have been
+        signal.raise_signal(caught[0])  # now handled as it would have been
 
 
 def no_second_interrupt() -> contextlib.AbstractContextManager[None]:

@@ -25,10 +25,25 @@ def check_summary_path(settings: Settings) -> None:
 
 
 def check_output(settings: Settings, what: str, path: Path) -> None:
-    """Refuse an output path that is the input, a folder, or in a missing folder."""
-    if path.resolve() == settings.input.resolve():
-        raise ConfigError(f"The {what} cannot be the input file itself.")
+    """Refuse an output path that is any file the run reads (the input, the mapping
+    file, the ledger), a folder, or in a missing folder."""
+    resolved = path.resolve()
+    inputs = (
+        ("input file", settings.input), ("mapping file (--mapping)", settings.mapping),
+        ("import ledger (--state)", settings.state),
+    )
+    for name, source in inputs:
+        if source is not None and (resolved == source.resolve() or _same_file(path, source)):
+            raise ConfigError(f"The {what} cannot be the {name}: it would be overwritten.")
     if not path.parent.is_dir():
         raise ConfigError(f"The folder for the {what} does not exist: {path.parent}")
     if path.is_dir():
         raise ConfigError(f"The {what} {path} is a folder, not a file.")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (a hard link, another spelling)."""
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False

@@ -11,12 +11,21 @@ size, not on the file.
 from __future__ import annotations
 
 import datetime as dt
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from aniva_import.errors import AnivaImportError, ConfigError, InputError, Interrupted, OutputError
+from aniva_import.errors import (
+    AnivaImportError,
+    ConfigError,
+    InputError,
+    Interrupted,
+    OutputError,
+    Terminated,
+    interrupt_exit_code,
+)
 from aniva_import.ledger import default_ledger_path
 from aniva_import.load import Table, is_workbook, open_table
 from aniva_import.mapping import MappingFile, header_recogniser, load_mapping_file
@@ -129,16 +138,25 @@ class _Run:
         except InputError as error:
             self.fail(error)
             raise
-        except (Interrupted, KeyboardInterrupt):
-            report.outcome, report.exit_code = "interrupted", 130
+        except (Interrupted, KeyboardInterrupt) as stop:
+            code = stop.exit_code if isinstance(stop, Interrupted) else interrupt_exit_code(stop)
+            report.outcome, report.exit_code = "interrupted", code
             if not self.committed:  # stopped before a results file existed
                 report.results = None
             self.finish(quietly=True)
             raise Interrupted(
                 "Interrupted: the results file lists what was done." if self.committed
                 else "Interrupted before the results file could be written; run again to "
-                "check the file."
+                "check the file.",
+                code,
             ) from None
+        except BaseException as error:  # a bug, MemoryError, RecursionError: still a summary
+            report.outcome, report.exit_code = "failed", 2
+            report.error = f"internal error ({type(error).__name__})"
+            if not self.committed:
+                report.results = None
+            self.finish(quietly=True)
+            raise
         report.finish_exit_code()
         self.finish()
         return report
@@ -187,12 +205,14 @@ class _Run:
                 if self.progress:
                     self.progress(Progressed(len(rows), self.report))
                 _stop_if_interrupted(deliverer)  # the chunk being sent is written: stop here
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             if checked is not None:
                 checked.close()
             with no_second_interrupt():  # finishing the results file takes a moment
                 self.write_not_reached(writer, table, kept, sent=deliverer is not None)
-            raise Interrupted("Interrupted: the results file lists what was done.") from None
+            raise Interrupted(
+                "Interrupted: the results file lists what was done.", interrupt_exit_code(stop)
+            ) from None
         except BaseException:
             writer.discard()
             raise
@@ -238,9 +258,11 @@ class _Run:
 
 
 def _stop_if_interrupted(deliverer: Deliverer | None) -> None:
-    """A Ctrl-C during a batch stopped the sender gracefully: now stop the run."""
+    """A Ctrl-C (SIGTERM, SIGHUP) during a batch stopped the sender gracefully: now stop
+    the run."""
     if deliverer is not None and deliverer.interrupted:
-        raise KeyboardInterrupt
+        signum = deliverer.stopped_by
+        raise KeyboardInterrupt if signum in (None, signal.SIGINT) else Terminated(signum)
 
 
 def candidates(checked: CheckedChunk) -> Iterator[Candidate]:
