@@ -14,8 +14,8 @@ limit, no core dumps, no files written, and death with the parent
 ``/dev/null``), so no panic text reaches the terminal.
 
 Frames: one byte of type and four of length, then the payload — ``M`` the sheet's
-facts (JSON), ``R`` a block of rows (pickle of ``(numbers, rows)``, only these
-value types: text, numbers, booleans, dates and times), ``E`` a refusal (JSON: a
+facts (JSON), ``R`` a block of consecutive rows (pickle of ``(first row number,
+rows)``, only these value types: text, numbers, booleans, dates and times), ``E`` a refusal (JSON: a
 code and its details, turned into a sentence by the parent), ``Z`` the end.
 """
 
@@ -27,7 +27,6 @@ import os
 import pickle
 import struct
 import sys
-from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 FRAME = struct.Struct(">cI")
@@ -101,34 +100,22 @@ class Out:
     def json(self, kind: bytes, value: Any) -> None:
         self.frame(kind, json.dumps(value).encode())
 
-    def rows(self, numbers: list[int], rows: list[list[Any]]) -> None:
-        self.frame(b"R", pickle.dumps((numbers, rows), protocol=pickle.HIGHEST_PROTOCOL))
+    def rows(self, first: int, rows: list[list[Any]]) -> None:
+        self.frame(b"R", pickle.dumps((first, rows), protocol=pickle.HIGHEST_PROTOCOL))
 
     def flush(self) -> None:
         self._stream.flush()
 
 
-def stream_rows(out: Out, rows: Iterator[tuple[int, list[Any]]]) -> int:
-    """Send the rows that are not blank in blocks; the count of rows sent."""
-    numbers: list[int] = []
-    block: list[list[Any]] = []
-    cells = sent = 0
-    for number, row in rows:
-        if row.count("") + row.count(None) == len(row):
-            continue  # blank (calamine gives "" for an empty cell, openpyxl None)
-        while row and (row[-1] == "" or row[-1] is None):
-            row.pop()
-        numbers.append(number)
-        block.append(row)
-        cells += len(row) + 1
-        if cells >= BLOCK_CELLS:
-            out.rows(numbers, block)
-            sent += len(numbers)
-            numbers, block, cells = [], [], 0
-    if numbers:
-        out.rows(numbers, block)
-        sent += len(numbers)
-    return sent
+def stream_rows(out: Out, first: int, rows: list[list[Any]]) -> int:
+    """Send the sheet's rows (``first``: the sheet row number of ``rows[0]``) in blocks
+    of about :data:`BLOCK_CELLS` cells; the count of rows sent.  Blank rows go too (the
+    parent skips them): a pass over the rows here would cost more than they do."""
+    width = max((len(row) for row in rows[:100]), default=1)
+    step = max(1, BLOCK_CELLS // max(width, 1))
+    for start in range(0, len(rows), step):
+        out.rows(first + start, rows[start : start + step])
+    return len(rows)
 
 
 # --------------------------------------------------------------------------- main
@@ -138,9 +125,9 @@ def serve(request: dict[str, Any], out: Out) -> None:
     from aniva_import.load._parse import parse
 
     data = read_file(int(request["fd"]), int(request["size"]))
-    facts, rows = parse(io.BytesIO(data), request)
+    facts, first, rows = parse(io.BytesIO(data), request)
     out.json(b"M", facts)
-    total = stream_rows(out, rows)
+    total = stream_rows(out, first, rows)
     out.json(b"Z", {"rows": total})
 
 
@@ -151,6 +138,11 @@ def main() -> int:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115, PTH123 - lives as long as the process
+    # the modules first (the parent checks the container meanwhile), then the request
+    import python_calamine  # noqa: F401
+
+    from aniva_import.load import _fixes, _parse, _sheets  # noqa: F401
+
     request = json.loads(sys.stdin.buffer.read(1 << 20))
     contain(int(request["memory"]), int(request["cpu"]))
     out = Out(channel)

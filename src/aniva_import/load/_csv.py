@@ -30,10 +30,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import itertools
 import os
 import re
 import weakref
+from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
@@ -50,6 +50,7 @@ from aniva_import.load._table import (
     Chunk,
     SourceInfo,
     Table,
+    ascii_needles,
     fit_row,
     is_blank,
     make_chunk,
@@ -72,7 +73,6 @@ _DELIMITER_SAMPLE_RECORDS = 200
 _SEP_LINE_RE = re.compile(r"sep=(.)(\r\n|\n|\r|$)")
 _SCAN_BLOCK = 1 << 20
 _SCAN_OVERLAP = 64  # longer than any pattern may_contain is given
-_UNICODE_CLASSES = re.compile(r"\\[dDwWsSbB]|\.")
 _ASCII_PROBE = "".join(chr(c) for c in range(32, 127))
 
 
@@ -240,12 +240,9 @@ class CsvTable(Table):
         writes ASCII as itself: ~30 ms for 17 MB, where reading the cells takes ~0.3 s."""
         if not _ascii_compatible(self.info.encoding or "utf-8"):
             return True
-        needles = []
-        for pattern in patterns:
-            text = pattern.pattern
-            if not text.isascii() or _UNICODE_CLASSES.search(text) or pattern.flags & re.I:
-                return True
-            needles.append(re.compile(text.encode("ascii")))
+        needles = ascii_needles(patterns)
+        if needles is None:
+            return True
         tail = b""
         try:
             with self._reopen.open("rb") as f:
@@ -258,17 +255,42 @@ class CsvTable(Table):
             return True  # reading the cells will say what is wrong
         return False
 
-    def _lines(self, f: IO[str]) -> Iterator[str]:
+    def _lines(self, f: IO[str], pending: list[str], replay: deque[str]) -> Iterator[str]:
+        """The file's lines (the lines of a broken record again first, from ``replay``),
+        each also put in ``pending``: the lines of the record being read."""
         if self._sep_line:
             f.readline()
-        readline = f.readline
-        while line := readline(_MAX_LINE_CHARS):
-            if len(line) >= _MAX_LINE_CHARS and line[-1] not in "\r\n":
-                raise InputError(
-                    f"{self.info.path} has a line longer than {_MAX_LINE_CHARS >> 20} million "
-                    "characters, so it does not look like a spreadsheet export"
-                )
+        readline, append = f.readline, pending.append
+        while True:
+            if replay:
+                line = replay.popleft()
+            else:
+                line = readline(_MAX_LINE_CHARS)
+                if not line:
+                    return
+                if len(line) >= _MAX_LINE_CHARS and line[-1] not in "\r\n":
+                    raise InputError(
+                        f"{self.info.path} has a line longer than {_MAX_LINE_CHARS >> 20} "
+                        "million characters, so it does not look like a spreadsheet export"
+                    )
+            append(line)
             yield line
+
+    def _reader(self, lines: Iterator[str]) -> Iterator[list[str]]:
+        return csv.reader(lines, delimiter=self.info.delimiter or ",", quotechar='"',
+                          strict=True)
+
+    def _broken(self, pending: list[str], replay: deque[str]) -> tuple[list[str], int]:
+        """After the csv module stopped on a record (read strictly): its first line as a
+        row of its own, the column of an unbalanced quote in it (-1: none), and its other
+        lines read again."""
+        broken = pending[:]
+        pending.clear()
+        replay.extendleft(reversed(broken[1:]))
+        first = broken[0].rstrip("\r\n") if broken else ""
+        record = next(csv.reader([first], delimiter=self.info.delimiter or ",", strict=False),
+                      [])
+        return record, (len(record) - 1 if first.count('"') % 2 else -1)
 
     def _read_error(self, exc: Exception, row: int) -> InputError:
         if isinstance(exc, UnicodeDecodeError):
@@ -294,51 +316,31 @@ class CsvTable(Table):
 
     def records(self, errors: str | None = None) -> Iterator[tuple[int, list[str], int]]:
         """Every record with its row number, blank ones included, and the column of an
-        unbalanced quote in it (-1: none)."""
-        with self._open(errors) as f:
-            yield from self._records(f)
-
-    def _records(self, f: IO[str]) -> Iterator[tuple[int, list[str], int]]:
-        """The records of the open text ``f``: ``(row number, cells, column of an
-        unbalanced quote or -1)``.  The csv module reads strictly; when a record breaks
-        (a quote left open swallowing lines, or the end of the file inside a quote) the
-        first line of the record becomes a row of its own and the lines after it are
-        read again."""
-        delimiter = self.info.delimiter or ","
-        pending: list[str] = []  # the lines of the record being read
-        append, clear = pending.append, pending.clear
-
-        def feed(lines: Iterator[str]) -> Iterator[str]:
-            for line in lines:
-                append(line)
-                yield line
-
-        lines = self._lines(f)
-        reader = csv.reader(feed(lines), delimiter=delimiter, quotechar='"', strict=True)
+        unbalanced quote in it (-1: none).  The csv module reads strictly; when a record
+        breaks (a quote left open swallowing lines, or the end of the file inside a
+        quote) its first line becomes a row of its own and the lines after it are read
+        again."""
+        pending: list[str] = []
+        replay: deque[str] = deque()
         number = 0
-        while True:
-            try:
-                for record in reader:
-                    clear()
+        with self._open(errors) as f:
+            reader = self._reader(self._lines(f, pending, replay))
+            while True:
+                try:
+                    for record in reader:
+                        pending.clear()
+                        number += 1
+                        yield number, record, -1
+                except csv.Error:
+                    if not pending:
+                        return
+                    record, column = self._broken(pending, replay)
                     number += 1
-                    yield number, record, -1
-            except csv.Error:
-                broken = pending[:]
-                clear()
-            except (UnicodeDecodeError, OSError) as exc:
-                raise self._read_error(exc, number + 1) from None
-            else:
-                return
-            if not broken:
-                return
-            first = broken[0].rstrip("\r\n")
-            record = next(csv.reader([first], delimiter=delimiter, strict=False), [])
-            number += 1
-            yield number, record, (len(record) - 1 if first.count('"') % 2 else -1)
-            reader = csv.reader(
-                feed(itertools.chain(broken[1:], lines)),
-                delimiter=delimiter, quotechar='"', strict=True,
-            )
+                    yield number, record, column
+                except (UnicodeDecodeError, OSError) as exc:
+                    raise self._read_error(exc, number + 1) from None
+                else:
+                    return
 
     def chunks(self, rows: int = 20_000) -> Iterator[Chunk]:
         if rows < 1:
@@ -350,19 +352,44 @@ class CsvTable(Table):
         numbers: list[int] = []
         problems: list[Problem] = []
         yielded = False
+        number = 0
+        pending: list[str] = []
+        replay: deque[str] = deque()
         with self._open() as f:
-            for number, record, broken in self._records(f):
-                if number <= header_row:
+            reader = self._reader(self._lines(f, pending, replay))
+            broken = -1
+            while True:
+                try:
+                    for record in reader:
+                        pending.clear()
+                        number += 1
+                        if number <= header_row:
+                            continue
+                        first = record[0] if record else ""
+                        if (not first or first.isspace()) and not "".join(record).strip():
+                            continue  # blank (most rows start with a filled cell: no join)
+                        if len(record) != width:
+                            record = fit_row(record, width, number, 0, problems)
+                        buffer.append(record)
+                        numbers.append(number)
+                        if len(buffer) >= rows:
+                            yield make_chunk(buffer, numbers, width, problems)
+                            yielded = True
+                            buffer, numbers, problems = [], [], []
+                except csv.Error:
+                    if not pending:
+                        break
+                    record, broken = self._broken(pending, replay)
+                except (UnicodeDecodeError, OSError) as exc:
+                    raise self._read_error(exc, number + 1) from None
+                else:
+                    break
+                number += 1  # the broken record's first line, a row of its own
+                if number <= header_row or is_blank(record):
                     continue
-                first = record[0] if record else ""
-                if (not first or first.isspace()) and not "".join(record).strip():
-                    continue  # blank (most rows start with a filled cell: no join)
                 if broken >= 0:
                     problems.append(_unbalanced_quote(number, broken))
-                    broken = -1
-                if len(record) != width:
-                    record = fit_row(record, width, number, 0, problems)
-                buffer.append(record)
+                buffer.append(fit_row(record, width, number, 0, problems))
                 numbers.append(number)
                 if len(buffer) >= rows:
                     yield make_chunk(buffer, numbers, width, problems)

@@ -146,7 +146,9 @@ def single_byte_encoding(
             readings[decoded] = (sum(_word_score(w) for w in decoded), [name])
     ranked = sorted(readings.values(), key=lambda r: -r[0])
     best_score, best = ranked[0]
-    close = [names for score, names in ranked if best_score - score < max(2, abs(best_score) // 10)]
+    # words that read alike count alike: the difference is made by the ones that differ,
+    # and a word read wrongly costs at least 2 (a symbol, a case or language mismatch)
+    close = [names for score, names in ranked if best_score - score < 2]
     if len(close) == 1:
         return best[0]
     tied = [names[0] for names in close]

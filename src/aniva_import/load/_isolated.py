@@ -78,36 +78,56 @@ class Parsed:
     rows: int
 
 
-def parse_isolated(
-    fd: int, size: int, request: dict[str, Any], limits: ParserLimits = DEFAULT_LIMITS
-) -> Parsed:
-    """Parse the workbook open at ``fd`` in a child process; raises ParserFailed."""
-    deadline = limits.deadline(size)
-    request = {
-        **request, "fd": fd, "size": size, "memory": limits.memory_bytes,
-        "cpu": math.ceil(deadline) + 1, "prechecks": limits.prechecks,
-    }
-    started = time.monotonic()
-    child = subprocess.Popen(  # noqa: S603 - our own module, by our own interpreter
-        [sys.executable, "-P", "-c", _CHILD],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        pass_fds=(fd,), close_fds=True,
-    )
-    try:
+class ParserProcess:
+    """The parser's process, started early (it imports its modules while this process
+    checks the container) and given its work by :meth:`parse`; :meth:`close` kills it
+    if it still runs.  It reads nothing of the file before :meth:`parse`."""
+
+    def __init__(self, fd: int) -> None:
+        self._child = subprocess.Popen(  # noqa: S603 - our own module, our own interpreter
+            [sys.executable, "-P", "-c", _CHILD],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            close_fds=True, pass_fds=(fd,),
+        )
+
+    def parse(
+        self, fd: int, size: int, request: dict[str, Any], limits: ParserLimits = DEFAULT_LIMITS
+    ) -> Parsed:
+        """Parse the workbook open at ``fd``; raises ParserFailed."""
+        child = self._child
+        deadline = limits.deadline(size)
+        request = {
+            **request, "fd": fd, "size": size, "memory": limits.memory_bytes,
+            "cpu": math.ceil(deadline) + 1, "prechecks": limits.prechecks,
+        }
+        started = time.monotonic()
         assert child.stdin is not None
-        assert child.stdout is not None
         try:
             child.stdin.write(json.dumps(request).encode())
             child.stdin.close()
         except BrokenPipeError:
             pass  # it died at once: what it left (nothing) says so below
         return _collect(child, started + deadline, limits)
-    finally:
+
+    def close(self) -> None:
+        child = self._child
         if child.poll() is None:
             child.kill()
         child.wait()
-        if child.stdout is not None:
-            child.stdout.close()
+        for stream in (child.stdin, child.stdout):
+            if stream is not None and not stream.closed:
+                stream.close()
+
+
+def parse_isolated(
+    fd: int, size: int, request: dict[str, Any], limits: ParserLimits = DEFAULT_LIMITS
+) -> Parsed:
+    """Parse the workbook open at ``fd`` in a child process; raises ParserFailed."""
+    process = ParserProcess(fd)
+    try:
+        return process.parse(fd, size, request, limits)
+    finally:
+        process.close()
 
 
 def _collect(child: subprocess.Popen[bytes], deadline: float, limits: ParserLimits) -> Parsed:
@@ -168,7 +188,9 @@ class _CellUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
 
 
-def load_block(payload: bytes) -> tuple[list[int], list[list[Any]]]:
-    """One block of rows: ``(sheet row numbers, rows)``."""
-    numbers, rows = _CellUnpickler(io.BytesIO(payload)).load()
-    return numbers, rows
+def load_block(payload: bytes) -> tuple[range, list[list[Any]]]:
+    """One block of consecutive rows: ``(their sheet row numbers, rows)``."""
+    first, rows = _CellUnpickler(io.BytesIO(payload)).load()
+    if type(first) is not int or type(rows) is not list:
+        raise pickle.UnpicklingError("not a block of rows")
+    return range(first, first + len(rows)), rows

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from aniva_import.load._child import Refusal
@@ -33,10 +32,9 @@ MAX_FILLED_REPEAT = 1000
 Row = list[Any]
 
 
-def parse(
-    source: BinaryIO, request: dict[str, Any]
-) -> tuple[dict[str, Any], Iterator[tuple[int, Row]]]:
-    """The chosen sheet's facts and its rows ``(sheet row number, cells)``."""
+def parse(source: BinaryIO, request: dict[str, Any]) -> tuple[dict[str, Any], int, list[Row]]:
+    """The chosen sheet's facts, the sheet row number of its first row, and its rows
+    (from the first row of its used range)."""
     from aniva_import.load import _fixes
     from aniva_import.load._sheets import open_book
 
@@ -66,24 +64,27 @@ def parse(
     }
     if sheet.height == 0:
         facts["with_data"] = book.sheets_with_data(exclude=index)
-    return facts, _restored(sheet.rows(), overrides, sheet.first_column)
+    rows = sheet.rows()
+    _restore(rows, overrides, sheet.first_row, sheet.first_column)
+    return facts, sheet.first_row + 1, rows
 
 
-def _restored(
-    rows: Iterator[Row], overrides: dict[int, dict[int, str]], first_column: int
-) -> Iterator[tuple[int, Row]]:
-    """Rows numbered from 1, with the cells calamine misread put right."""
-    for number, row in enumerate(rows, start=1):
-        fixes = overrides.get(number)
-        if fixes:
-            row = list(row)
-            for column, text in fixes.items():
-                at = column - first_column
-                if at >= len(row):
-                    row.extend([""] * (at + 1 - len(row)))
-                if at >= 0:
-                    row[at] = text
-        yield number, row
+def _restore(
+    rows: list[Row], overrides: dict[int, dict[int, str]], first_row: int, first_column: int
+) -> None:
+    """Put right, in place, the cells calamine misread (``overrides`` by sheet row from
+    1 and column from 0; ``rows[0]`` is sheet row ``first_row + 1``)."""
+    for number, fixes in overrides.items():
+        at_row = number - first_row - 1
+        if not 0 <= at_row < len(rows):
+            continue
+        row = rows[at_row]
+        for column, text in fixes.items():
+            at = column - first_column
+            if at >= len(row):
+                row.extend([""] * (at + 1 - len(row)))
+            if at >= 0:
+                row[at] = text
 
 
 # --------------------------------------------------------------------------- bounds

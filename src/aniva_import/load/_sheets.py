@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol
 
@@ -22,7 +21,8 @@ Row = list[Any]
 
 @dataclass
 class Sheet:
-    """One sheet's used range and its rows (from sheet row 1, blank rows included)."""
+    """One sheet's used range (``first_row``, ``first_column`` from 0) and its rows,
+    from the used range's first row (blank rows included)."""
 
     first_row: int
     first_column: int
@@ -30,8 +30,8 @@ class Sheet:
     width: int
     source: Any
 
-    def rows(self) -> Iterator[Row]:
-        rows: Iterator[Row] = self.source()
+    def rows(self) -> list[Row]:
+        rows: list[Row] = self.source()
         return rows
 
 
@@ -84,7 +84,7 @@ def sheets_with_data(book: Book, exclude: int) -> list[int]:
         if sheet.height and any(
             row.count("") + row.count(None) != len(row) for row in sheet.rows()
         ):
-            found.append(index + 1)
+            found.append(index + 1)  # (a sheet's rows are bounded like the chosen one's)
     return found
 
 
@@ -159,9 +159,9 @@ class CalamineBook(_Opened):
             raise Refusal("password" if refused.password else "damaged") from None
         start = data.start
         if start is None:
-            return Sheet(0, 0, 0, 0, lambda: iter(()))
+            return Sheet(0, 0, 0, 0, list)
         return Sheet(int(start[0]), int(start[1]), int(data.height), int(data.width),
-                     data.iter_rows)
+                     data.to_python)
 
 
 # --------------------------------------------------------------------------- xlrd
@@ -201,9 +201,8 @@ class XlrdBook(_Opened):
         width = max((sheet.row_len(r) for r in range(sheet.nrows)), default=0)
         return Sheet(0, 0, sheet.nrows, width, lambda: self._rows(sheet))
 
-    def _rows(self, sheet: Any) -> Iterator[Row]:
-        for r in range(sheet.nrows):
-            yield [self.value(cell) for cell in sheet.row(r)]
+    def _rows(self, sheet: Any) -> list[Row]:
+        return [[self.value(cell) for cell in sheet.row(r)] for r in range(sheet.nrows)]
 
     def value(self, cell: Any) -> Any:
         import xlrd
@@ -261,14 +260,14 @@ class OpenpyxlBook(_Opened):
         return Sheet(0, 0, height, width, lambda: self._rows(sheet))
 
     @staticmethod
-    def _rows(sheet: Any) -> Iterator[Row]:
+    def _rows(sheet: Any) -> list[Row]:
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                for row in sheet.iter_rows(values_only=True):
-                    yield ["" if v is None else _plain(v) for v in row]
+                return [["" if v is None else _plain(v) for v in row]
+                        for row in sheet.iter_rows(values_only=True)]
             except (MemoryError, RecursionError):
                 raise
             except Exception:  # noqa: BLE001

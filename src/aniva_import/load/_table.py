@@ -168,6 +168,21 @@ class Table:
 # --------------------------------------------------------------------------- helpers
 # shared by the readers
 
+_UNICODE_CLASSES = re.compile(r"\\[dDwWsSbB]|\.")
+
+
+def ascii_needles(patterns: Sequence[re.Pattern[str]]) -> list[re.Pattern[bytes]] | None:
+    """The patterns as byte patterns, when each is plain ASCII (literals and ``[...]``
+    classes, no ``\\d``, ``.`` or IGNORECASE): then a match in a cell's text is the same
+    bytes in its UTF-8 (or any ASCII-preserving) encoding; None otherwise."""
+    needles = []
+    for pattern in patterns:
+        text = pattern.pattern
+        if not text.isascii() or _UNICODE_CLASSES.search(text) or pattern.flags & re.I:
+            return None
+        needles.append(re.compile(text.encode("ascii")))
+    return needles
+
 
 def extra_cells_problem(row: int, column_index: int) -> Problem:
     """The ``extra_cells`` problem for a row with a value in column ``column_index``."""

@@ -28,7 +28,8 @@ from __future__ import annotations
 import datetime
 import math
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -40,11 +41,19 @@ from aniva_import.load._isolated import (
     DEFAULT_LIMITS,
     ParserFailed,
     ParserLimits,
+    ParserProcess,
     load_block,
-    parse_isolated,
 )
 from aniva_import.load._parse import MAX_FILLED_REPEAT, MAX_SHEET_CELLS
-from aniva_import.load._table import Chunk, SourceInfo, Table, fit_row, make_chunk, trim_header
+from aniva_import.load._table import (
+    Chunk,
+    SourceInfo,
+    Table,
+    ascii_needles,
+    fit_row,
+    make_chunk,
+    trim_header,
+)
 from aniva_import.load._workbook_zip import check_xls, check_zip, damaged, password_protected
 from aniva_import.problems import Problem
 from aniva_import.types import Cell, column_letter
@@ -70,23 +79,27 @@ def open_workbook(
     head = os.pread(fd, 8, 0)
     request: dict[str, Any] = {"kind": kind, "sheet": sheet}
     date1904 = False
-    if kind == "xls":
-        check_xls(path, head, file)
-    else:
-        facts = check_zip(path, kind, head, file)
-        date1904 = facts.date1904
-        request["hinted"] = sorted(facts.may_hold_errors)
-        request["claims"] = {part: list(claim) for part, claim in facts.claims.items()}
+    parser = ParserProcess(fd)  # it starts up while the container is checked
     try:
-        parsed = parse_isolated(fd, os.fstat(fd).st_size, request, limits)
+        if kind == "xls":
+            check_xls(path, head, file)
+        else:
+            facts = check_zip(path, kind, head, file)
+            date1904 = facts.date1904
+            request["hinted"] = sorted(facts.may_hold_errors)
+            request["claims"] = {part: list(claim) for part, claim in facts.claims.items()}
+        parsed = parser.parse(fd, os.fstat(fd).st_size, request, limits)
     except ParserFailed as failed:
         raise _refusal(path, kind, failed, limits) from None
+    finally:
+        parser.close()
     facts_of = parsed.facts
     info = SourceInfo(
         path=path, kind=kind, sheet=str(facts_of["sheet"]), date1904=date1904,
         sheet_index=int(facts_of["index"]), sheets=int(facts_of["count"]),
     )
-    table = WorkbookTable(info, (), 0, parsed.blocks, int(facts_of["first_column"]), parsed.rows)
+    last_row = int(facts_of["height"])  # the sheet row number of the used range's last row
+    table = WorkbookTable(info, (), 0, parsed.blocks, int(facts_of["first_column"]), last_row)
     candidates = []
     for number, raw in table.raw_rows():
         cells = [convert_cell(v) for v in raw]
@@ -99,7 +112,7 @@ def open_workbook(
         raise _empty(path, info, facts_of.get("with_data") or [])
     return WorkbookTable(
         info, trim_header(choice.cells), choice.row, parsed.blocks, table.first_column,
-        parsed.rows, trusted=choice.trusted, skipped=choice.skipped,
+        last_row, trusted=choice.trusted, skipped=choice.skipped,
     )
 
 
@@ -217,7 +230,7 @@ class WorkbookTable(Table):
         header_row: int,
         blocks: list[bytes],
         first_column: int,
-        rows: int,
+        last_row: int,
         *,
         trusted: bool = False,
         skipped: int = 0,
@@ -225,15 +238,24 @@ class WorkbookTable(Table):
         super().__init__(info, headers, header_row, trusted=trusted, skipped=skipped)
         self._blocks = blocks
         self.first_column = first_column
-        self._rows = rows
+        self._last_row = last_row
 
     @property
     def rows_at_most(self) -> int:
-        # the rows the parser sent (blank ones left out), less the header and those above
-        return max(0, self._rows - self.skipped - 1)
+        # the sheet's used range from the header row down (blank rows included)
+        return max(0, self._last_row - self.header_row)
+
+    def may_contain(self, patterns: Sequence[re.Pattern[str]]) -> bool:
+        """Searched in the blocks as the parser sent them (a text cell is its UTF-8 bytes
+        there, between binary opcodes that can only add matches, never hide one): a few
+        milliseconds, where reading the cells takes a pass over the sheet."""
+        needles = ascii_needles(patterns)
+        if needles is None:
+            return True
+        return any(needle.search(block) for block in self._blocks for needle in needles)
 
     def raw_rows(self) -> Iterator[tuple[int, list[Any]]]:
-        """Every row the parser sent (none blank), with its sheet row number."""
+        """Every row the parser sent (blank ones too), with its sheet row number."""
         for payload in self._blocks:
             numbers, rows = load_block(payload)
             yield from zip(numbers, rows, strict=True)
@@ -253,7 +275,7 @@ class WorkbookTable(Table):
             for number, raw in zip(block_numbers, block_rows, strict=True):
                 if number <= header_row:
                     continue
-                # rows of empty cells never come; whitespace-only ones are skipped here.
+                # blank rows are skipped here; other cells are converted in the worker.
                 # Most rows start with a filled cell: look at the others only when not.
                 first = raw[0] if raw else None
                 if not (first.strip() if type(first) is str else first is not None) and not any(

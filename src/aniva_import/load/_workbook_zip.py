@@ -48,15 +48,17 @@ class ZipFacts:
 
 
 _WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
-_ROW_REF = re.compile(rb"""<(?:\w+:)?row\b[^>]*?\sr=["']([0-9]{1,9})""")
-_WIDE_REF = re.compile(rb"""\sr=["']([A-Z]{2,3})([0-9]{1,9})""")
-_DEEP_REF = re.compile(rb"""\sr=["'][A-Z]{1,3}([0-9]{7,9})""")
+_LAST_ROW = re.compile(rb"""<(?:\w+:)?row\b[^>]*?\sr=["']([0-9]{1,9})""")
+_WIDE_REF = re.compile(rb"""r=["']([A-Z]{2,3})([0-9]{1,9})""")
+_DEEP_REF = re.compile(rb"""r=["'][A-Z]{0,3}([0-9]{7,9})""")
 
 
 class ClaimScan:
-    """How far a worksheet's cells reach, from its XML as it streams past: the highest
-    row, and the columns of the cells beyond Z (rare: a cheap search).  It bounds what
-    calamine would allocate (a dense range, 32 bytes a cell) before calamine runs."""
+    """How far a worksheet's cells reach, from its XML as it streams past: its last
+    row, every reference beyond column Z or row 999,999 (rare, so cheap searches with
+    a literal start).  It bounds what calamine would allocate (a dense range, 32 bytes
+    a cell) before calamine runs; what it cannot see (a cell far down inside an early
+    row) the parser's memory limit and its own count of the range still catch."""
 
     def __init__(self) -> None:
         self.columns = 26
@@ -66,8 +68,10 @@ class ClaimScan:
     def feed(self, block: bytes) -> None:
         data = self._tail + block
         self._tail = data[-64:]
-        for found in _ROW_REF.finditer(data):
-            self.rows = max(self.rows, int(found[1]))
+        at = max(data.rfind(b"<row"), data.rfind(b":row"))
+        opening = data.rfind(b"<", 0, at + 1) if at >= 0 else -1
+        if opening >= 0 and (last := _LAST_ROW.match(data, opening)):
+            self.rows = max(self.rows, int(last[1]))
         for found in _WIDE_REF.finditer(data):
             self.columns = max(self.columns, column_index(found[1].decode()) + 1)
             self.rows = max(self.rows, int(found[2]))
