@@ -368,3 +368,63 @@ def test_a_leading_zero_number_format_keeps_its_zeros(tmp_path: Path) -> None:
     path = tmp_path / "zeros.xlsx"
     book.save(path)
     assert read(path) == [["Anna", "01701234567", "01234", "7"]]
+
+
+def test_a_password_xls_is_said_to_be_password_protected(tmp_path: Path) -> None:
+    """An XOR-obfuscated .xls (calamine: "Codepage D7D4 not found", or garbage): its
+    FILEPASS record says it is password-protected."""
+    import struct
+
+    import xlwt
+
+    book = xlwt.Workbook()
+    book.add_sheet("S").write(0, 0, "Vorname")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = bytearray(buffer.getvalue())
+    interface = bytes.fromhex("e1000200b004c10002000000e2000000")  # 16 bytes of globals
+    at = data.find(interface)
+    assert at > 0
+    filepass = struct.pack("<HHHHH", 0x002F, 6, 0, 0x1234, 0x5678)  # XOR obfuscation
+    data[at : at + 16] = filepass + bytes.fromhex("e1000200b004")
+    path = tmp_path / "secret.xls"
+    path.write_bytes(bytes(data))
+    refused(path, "is password-protected")
+
+
+def test_an_xlsm_with_macro_and_dialog_sheets_is_read_by_openpyxl(tmp_path: Path) -> None:
+    """calamine: "Unrecognized sheet type" for an Excel 4 macro sheet; openpyxl reads it."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Patienten"
+    sheet.append(["Vorname", "Nachname"])
+    sheet.append(["Anna", "Lang"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
+        b'<Override PartName="/xl/macrosheets/sheet2.xml" '
+        b'ContentType="application/vnd.ms-excel.macrosheet+xml"/>'
+        b'<Override PartName="/xl/dialogsheets/sheet3.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.dialogsheet+xml"/></Types>'))
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdM" Type="http://schemas.microsoft.com/office/2006/'
+        b'relationships/xlMacrosheet" Target="macrosheets/sheet2.xml"/><Relationship '
+        b'Id="rIdD" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/dialogsheet" Target="dialogsheets/sheet3.xml"/></Relationships>')
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"</sheets>", b'<sheet name="Makro1" sheetId="2" r:id="rIdM"/>'
+        b'<sheet name="Dialog1" sheetId="3" r:id="rIdD"/></sheets>')
+    main = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    parts["xl/macrosheets/sheet2.xml"] = (
+        b'<xm:macrosheet ' + main + b' xmlns:xm="http://schemas.microsoft.com/office/excel/'
+        b'2006/main"><sheetData/></xm:macrosheet>')
+    parts["xl/dialogsheets/sheet3.xml"] = b"<dialogsheet " + main + b"><sheetData/></dialogsheet>"
+    path = tmp_path / "macros.xlsm"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert read(path) == [["Anna", "Lang"]]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
@@ -113,19 +114,42 @@ _XLS_ERROR = re.compile(
 )
 
 
+def workbook_stream(data: bytes) -> bytes:
+    """An ``.xls`` file's record stream: the ``Workbook`` (or ``Book``) stream of its OLE
+    container, or the file itself (Excel 2.x–4.0 worksheets are bare streams)."""
+    if not data.startswith(b"\xd0\xcf\x11\xe0"):
+        return data
+    try:
+        from xlrd.compdoc import CompDoc
+
+        doc = CompDoc(data, logfile=io.StringIO())
+        return bytes(doc.get_named_stream("Workbook") or doc.get_named_stream("Book") or b"")
+    except Exception:  # noqa: BLE001 - an unreadable container: the readers will say so
+        return b""
+
+
+def xls_encrypted(data: bytes) -> bool:
+    """Whether the workbook's first records (its globals) hold a FILEPASS record: the
+    file is encrypted or XOR-obfuscated with a password (calamine may read it as
+    garbage, or fail on a "code page" that is really ciphertext)."""
+    stream = workbook_stream(data)
+    position = records = 0
+    while position + 4 <= len(stream) and records < 100_000:
+        kind, length = struct.unpack_from("<HH", stream, position)
+        if kind == 0x002F:
+            return True
+        if kind == 0x000A and records:  # the end of the globals
+            return False
+        position += 4 + length
+        records += 1
+    return False
+
+
 def _xls(source: BinaryIO, sheet_name: str) -> Fixes:
     import xlrd
 
     data = source.getvalue() if isinstance(source, io.BytesIO) else source.read()
-    stream = data
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        try:
-            from xlrd.compdoc import CompDoc
-
-            doc = CompDoc(data, logfile=io.StringIO())
-            stream = doc.get_named_stream("Workbook") or doc.get_named_stream("Book") or b""
-        except Exception:  # noqa: BLE001 - calamine read it: no error cells then
-            return {}
+    stream = workbook_stream(data)
     if not _XLS_ERROR.search(stream):
         return {}
     try:

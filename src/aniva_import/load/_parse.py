@@ -43,6 +43,12 @@ def parse(source: BinaryIO, request: dict[str, Any]) -> tuple[dict[str, Any], in
     if kind == "ods" and prechecks:
         _bound_ods(source)  # before calamine: it parses an .ods when it opens it
         source.seek(0)
+    if kind == "xls":
+        from aniva_import.load._fixes import xls_encrypted
+
+        if xls_encrypted(source.read()):
+            raise Refusal("password")
+        source.seek(0)
     book = open_book(source, kind)
     index = book.choose(request.get("sheet"))
     if kind in ("xlsx", "xlsm") and book.reader == "calamine" and prechecks:
