@@ -113,3 +113,9 @@ class ApiTlsFailure(ApiError):
 
     exit_code = 3
     transient = False
+
+
+class LedgerBusy(LedgerError):
+    """Another aniva-import run holds the ledger; nothing was done (exit 2, try again later)."""
+
+    transient = True

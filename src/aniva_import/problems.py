@@ -54,6 +54,11 @@ class ProblemCode(enum.StrEnum):
         "`03/04/1985` in a column whose order nothing shows; set `date_order` in a mapping",
     )
     TWO_DIGIT_YEAR = "two_digit_year", "`22.03.85`: the century is unknown"
+    SERIAL_DATE = (
+        "serial_date",
+        "a number (`23456`) in a CSV's date column: an Excel date number only if the "
+        "mapping says so (`date_serials = true`)",
+    )
     INVALID_EMAIL = "invalid_email", "not an e-mail address (checked by email-validator; no DNS)"
     INVALID_PHONE = (
         "invalid_phone",
@@ -62,6 +67,12 @@ class ProblemCode(enum.StrEnum):
     PHONE_NEEDS_REGION = (
         "phone_needs_region",
         "a national number (`030 1234567`) without `--phone-region`",
+    )
+    AMBIGUOUS_PHONE = (
+        "ambiguous_phone",
+        "digits without `+` or a leading 0 that read as two different valid numbers "
+        "(`491701234567`: +49 170… or a national number); add the `+`, or set "
+        "`bare_phone_numbers` in a mapping",
     )
     INVALID_NUMBER = (
         "invalid_number",

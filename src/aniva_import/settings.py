@@ -57,6 +57,9 @@ class Settings:
     results: Path | None = None
     api_url: str = DEFAULT_API_URL
     api_key: ApiKey | None = field(default=None, repr=False)
+    #: the API the ledger records this run's patients under (default: ``api_url``); a
+    #: sandbox on whatever port is one API
+    ledger_api: str | None = None
     rate: float | None = None
     concurrency: int = 4
     state: Path | None = None
@@ -75,3 +78,12 @@ class Settings:
     resend_unknown: bool = False
     #: rows sent between two commits of the ledger
     send_batch_rows: int = 250
+    #: seconds to wait for the API's answer to one request (past it the row is unknown)
+    request_timeout: float = 30.0
+    #: replace an existing results file even when it is not ours or was edited
+    overwrite: bool = False
+    #: CSV results: also write the values to be sent (``x.values.csv``); a workbook's
+    #: results always have them on a second sheet
+    show_values: bool = False
+    #: the column to take phone numbers from when several look like a phone column
+    phone_column: str | None = None

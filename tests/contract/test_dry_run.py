@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -180,21 +181,61 @@ def test_all_rows_fine_exits_0(cli: Cli, tmp_path: Path) -> None:
     assert [(r["row"], r["status"]) for r in rows] == [("2", "valid")]
 
 
-def test_fix_and_rerun_from_the_results_file(cli: Cli, berlin: Path) -> None:
-    assert cli("run", str(berlin), "--dry-run", "--group", "acme-clinic-berlin",
-               "--phone-region", "DE").code == 1
-    results = berlin.with_name("praxis-berlin.results.csv")
+def _edit_weight(results: Path, row: str, weight: str) -> None:
+    """What a clinic does in its spreadsheet program: change one cell, save as CSV."""
     text = results.read_text(encoding="utf-8-sig")
-    fixed = berlin.with_name("fixed.csv")
-    # the clinic fixes the weight of row 10 in the results file and runs it again
-    fixed.write_text(text.replace(";0;de;H890123456", ";61;de;H890123456"), encoding="utf-8-sig")
-    result = cli("run", str(fixed), "--dry-run", "--group", "acme-clinic-berlin",
-                 "--phone-region", "DE")
-    rows = read_results_csv(berlin.with_name("fixed.results.csv"))
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    for record in records:
+        if record[0] == row:
+            record[records[0].index("Gewicht")] = weight
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(records)
+    results.write_text(out.getvalue(), encoding="utf-8-sig")
+
+
+def test_fix_and_rerun_from_the_results_file(cli: Cli, berlin: Path) -> None:
+    options = ("--dry-run", "--group", "acme-clinic-berlin", "--phone-region", "DE")
+    assert cli("run", str(berlin), *options).code == 1
+    results = berlin.with_name("praxis-berlin.results.csv")
+    # an unchanged results file is ours to replace
+    assert cli("run", str(berlin), *options).code == 1
+    _edit_weight(results, "10", "61")  # the clinic fixes row 10 in the results file
+    edited = results.read_bytes()
+    # running the original again would lose the edit: refused, with what to run instead
+    again = cli("run", str(berlin), *options)
+    assert again.code == 2
+    assert "was changed after aniva-import wrote it" in again.err
+    assert f"aniva-import run {results}" in again.err
+    assert results.read_bytes() == edited
+    # the edited results file goes in; its results replace it under the same name
+    result = cli("run", str(results), *options)
+    assert sorted(p.name for p in berlin.parent.iterdir() if "results" in p.name) == [
+        "praxis-berlin.results.csv"
+    ]
+    rows = read_results_csv(results)
     assert list(rows[0])[:5] == ["row", "status", "profile_id", "errors", "Vorname"]
     assert "row" not in list(rows[0])[4:]  # the old result columns are not repeated
     assert {int(r["row"]): r["status"] for r in rows}[10] == "valid"
+    assert {int(r["row"]): r["Gewicht"] for r in rows}[10] == "61"  # the edit is kept
     assert "12 rows: 7 valid" in result.out
+    # and --overwrite replaces even an edited file
+    _edit_weight(results, "10", "62")
+    assert cli("run", str(berlin), *options, "--overwrite").code == 1
+    assert {int(r["row"]): r["Gewicht"] for r in read_results_csv(results)}[10] == "0"
+
+
+def test_a_file_that_is_not_ours_is_never_overwritten(cli: Cli, berlin: Path) -> None:
+    important = berlin.with_name("important.xlsx")
+    important.write_bytes(b"PK\x03\x04 two sheets of someone's work")
+    options = ("--dry-run", "--group", "acme-clinic-berlin", "--phone-region", "DE")
+    refused = cli("run", str(berlin), *options, "--results", str(important))
+    assert refused.code == 2
+    assert "is not a results file of aniva-import" in refused.err
+    assert "--overwrite" in refused.err
+    assert important.read_bytes().startswith(b"PK\x03\x04 two sheets")
+    assert cli("run", str(berlin), *options, "--results", str(important),
+               "--overwrite").code == 1
+    assert important.read_bytes() != b"PK\x03\x04 two sheets of someone's work"
 
 
 def test_formula_cells_are_neutralised_in_csv_results(cli: Cli, tmp_path: Path) -> None:

@@ -153,7 +153,10 @@ def test_record_released_removes_the_entry_so_the_row_can_be_sent_again(ledger: 
     assert ledger.lookup([key]) == {}
     again = ledger.reserve([Reservation(key, body())]).reserved[key]
     assert again.attempts == 1
-    assert again.idempotency_key != first.idempotency_key
+    assert again.idempotency_key == first.idempotency_key  # the same request, sent again
+    ledger.record([Released(key)])
+    changed = ledger.reserve([Reservation(key, body(email="new@example.org"))]).reserved[key]
+    assert changed.idempotency_key != first.idempotency_key  # a corrected row is a new request
 
 
 def test_a_late_answer_settles_an_unknown_entry(ledger: Ledger) -> None:

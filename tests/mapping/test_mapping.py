@@ -95,12 +95,34 @@ def test_file_language_follows_the_majority_of_headers() -> None:
 
 def test_two_columns_for_one_field_is_refused_with_both_named() -> None:
     with pytest.raises(MappingError) as caught:
-        map_columns(("Telefon", "Handy", "Vorname"), source="kunden.csv")
+        map_columns(("Telefon", "Tel.", "Vorname"), source="kunden.csv")
     message = str(caught.value)
     assert "kunden.csv" in message
     assert "A ('Telefon')" in message
-    assert "B ('Handy')" in message
-    assert "--mapping" in message
+    assert "B ('Tel.')" in message
+    assert "--phone-column NAME" in message
+    with pytest.raises(MappingError, match="--mapping"):
+        map_columns(("Vorname", "First name"), source="kunden.csv")
+
+
+@pytest.mark.parametrize("headers", [("Telefon", "Mobil", "Vorname"), ("Handy", "Tel.", "Name"),
+                                     ("Puhelin", "Matkapuhelin", "Etunimi")])
+def test_a_mobile_and_a_landline_column_take_the_mobile_first(headers: tuple[str, ...]) -> None:
+    columns = map_columns(headers)
+    mobile = next(i for i, h in enumerate(headers) if h in ("Mobil", "Handy", "Matkapuhelin"))
+    landline = next(i for i in (0, 1) if i != mobile)
+    assert columns.positions["phone"] == mobile
+    assert columns.fallbacks == {"phone": landline}
+    assert headers[landline] not in columns.unknown
+
+
+def test_phone_column_chooses_one_and_keeps_the_other_as_an_unknown_column() -> None:
+    columns = map_columns(("Telefon", "Mobil", "Vorname"), phone_column="telefon")
+    assert columns.positions["phone"] == 0
+    assert columns.fallbacks == {}
+    assert columns.unknown == ("Mobil",)
+    with pytest.raises(MappingError, match="--phone-column: there is no column 'Fax'"):
+        map_columns(("Telefon", "Vorname"), phone_column="Fax")
 
 
 def test_required_columns_missing_lists_them_and_the_headers_found() -> None:

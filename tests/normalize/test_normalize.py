@@ -396,3 +396,49 @@ def test_a_spreadsheet_error_value_is_reported_as_such_in_every_field(
 @pytest.mark.parametrize("name", ["#Anna", "Erra", "Err", "N/A-Meier"])
 def test_names_that_only_look_like_spreadsheet_errors_are_names(name: str) -> None:
     assert normalize_name(name, DE) == name
+
+
+def test_a_plain_number_in_a_csv_date_column_is_not_guessed_to_be_a_serial() -> None:
+    csv_file = Conventions(today=TODAY, date_serials=False)
+    issue(normalize_date("23456", csv_file), "serial_date", "23456")
+    found = normalize_date("23456", csv_file)
+    assert isinstance(found, Issue)
+    assert "date_serials = true" in found.message
+    issue(normalize_date("1985", csv_file), "invalid_date", "1985")  # still a bare year
+    assert normalize_date("22.03.1985", csv_file) == "1985-03-22"  # text dates are read
+    assert normalize_date("23456", Conventions(today=TODAY)) == "1964-03-20"  # a workbook
+
+
+@pytest.mark.parametrize("region", ["DE", "AT", "FI"])
+def test_digits_that_read_two_ways_are_ambiguous_not_guessed(region: str) -> None:
+    conv = Conventions(today=TODAY, phone_region=region)
+    fast = Conventions(today=TODAY, phone_region=region, fast_paths=False)
+    for c in (conv, fast):
+        found = normalize_phone("491701234567", c)
+        if region == "DE":
+            issue(found, "ambiguous_phone", "491701234567")
+            assert isinstance(found, Issue)
+            assert "+" in found.message
+        assert normalize_phone("+49 170 1234567", c) == "+491701234567"
+    de = Conventions(today=TODAY, phone_region="DE")
+    assert normalize_phone("0170 1234567", de) == "+491701234567"  # the trunk prefix
+    assert normalize_phone("0049 170 1234567", de) == "+491701234567"  # 00
+    international = Conventions(today=TODAY, phone_region="DE",
+                                bare_phone_numbers="international")
+    assert normalize_phone("491701234567", international) == "+491701234567"
+    assert normalize_phone("030 1234567", international) == "+49301234567"
+    national = Conventions(today=TODAY, phone_region="DE", bare_phone_numbers="national")
+    assert normalize_phone("491701234567", national) == "+49491701234567"
+
+
+def test_a_number_with_a_country_code_is_not_told_to_add_one() -> None:
+    conv = Conventions(today=TODAY, phone_region="DE")
+    for text in ("+44 7700 900456", "+447700900456"):  # a range reserved for drama
+        found = normalize_phone(text, conv)
+        assert isinstance(found, Issue)
+        assert found.code == "invalid_phone"
+        assert "has a country code" in found.message
+        assert "with the country code" not in found.message
+    plain = normalize_phone("12", conv)
+    assert isinstance(plain, Issue)
+    assert "with the country code" in plain.message

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from aniva_import.errors import Interrupted
-from aniva_import.pipeline import ProcessExecutor, import_file
+from aniva_import.pipeline import ProcessExecutor, Progressed, import_file
 from aniva_import.pipeline.executor import EARLY_START_BYTES
 from aniva_import.settings import Settings
 from tests.conftest import read_results_csv
@@ -37,7 +37,7 @@ def test_chunks_and_workers_give_the_same_results(tmp_path: Path, workers: int) 
     report = import_file(
         Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
                  chunk_rows=50, workers=workers, results=tmp_path / "out.csv"),
-        clock=clock, progress=lambda step: seen.append(step.rows),
+        clock=clock, progress=lambda step: seen.append(step.rows) if step.rows else None,
     )
     assert sum(seen) == 230
     assert len(seen) == 5  # one call per chunk
@@ -89,10 +89,10 @@ def test_interrupt_lists_every_remaining_row_as_not_sent(tmp_path: Path) -> None
     write_list(source, 120)
     calls = 0
 
-    def interrupt_after_first_chunk(step: object) -> None:
+    def interrupt_after_first_chunk(step: Progressed) -> None:
         nonlocal calls
-        calls += 1
-        if calls == 2:
+        calls += step.rows > 0
+        if calls == 2 and step.stage == "checking":
             raise KeyboardInterrupt
 
     summary = tmp_path / "s.json"
@@ -128,7 +128,8 @@ def test_conflicting_slash_dates_leave_only_unambiguous_ones_valid(tmp_path: Pat
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     seen: list[int] = []
     report = import_file(Settings(input=source, dry_run=True, group="g", chunk_rows=10),
-                         clock=clock, progress=lambda step: seen.append(step.rows))
+                         clock=clock,
+                         progress=lambda step: seen.append(step.rows) if step.rows else None)
     # the order is settled over the whole column before any row is checked: each row is
     # checked once, and the progress only ever goes forward
     assert all(rows > 0 for rows in seen)
@@ -390,3 +391,27 @@ def test_a_ctrl_c_while_a_workbook_opens_stops_the_run(
     monkeypatch.setattr(run, "open_table", interrupted_open)
     with pytest.raises(Interrupted, match="before the results file"):
         import_file(Settings(input=tmp_path / "big.xlsx", dry_run=True, group="g"), clock=clock)
+
+
+def test_progress_says_what_happens_with_a_total_and_stopping_at_once(tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    write_list(source, 300)
+    steps: list[Progressed] = []
+    import_file(Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
+                         chunk_rows=100), clock=clock, progress=steps.append)
+    assert steps[0].stage == "opening"
+    checking = [s for s in steps if s.stage == "checking" and s.rows]
+    assert [s.rows for s in checking] == [100, 100, 100]
+    totals = [s.total for s in checking]
+    assert all(t is not None and 250 <= t <= 360 for t in totals), totals  # from the size
+    stages: list[str] = []
+
+    def interrupt(step: Progressed) -> None:
+        stages.append(step.stage)
+        if step.rows:
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted):
+        import_file(Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
+                             chunk_rows=100, overwrite=True), clock=clock, progress=interrupt)
+    assert stages[-1] == "stopping"  # said before the results file is finished

@@ -8,7 +8,6 @@ import re
 import stat
 from pathlib import Path
 
-import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +15,6 @@ from hypothesis import strategies as st
 from aniva_import.problems import Problem, ProblemCode
 from aniva_import.results import FinishedRow, escape_formula, unescape_formula
 from aniva_import.results.csv import CsvResultsWriter
-from aniva_import.results.xlsx import XlsxResultsWriter
 from aniva_import.types import Status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,42 +84,43 @@ def test_discarded_results_leave_nothing_behind(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_xlsx_results_highlight_bad_cells_with_the_message(tmp_path: Path) -> None:
-    target = tmp_path / "out.results.xlsx"
-    writer = XlsxResultsWriter(target, ["Vorname", "Notiz", "Telefon"],
-                               field_positions={"first_name": 0, "phone": 2})
-    writer.write(_rows())
-    writer.commit()
-    assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    book = openpyxl.load_workbook(target)
-    sheet = book.active
-    assert sheet is not None
-    values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert values[0] == ["row", "status", "profile_id", "errors", "Vorname", "Notiz", "Telefon"]
-    assert values[1][:2] == [2, "valid"]
-    assert values[1][5] == "=HYPERLINK(1)"
-    assert sheet.cell(2, 6).data_type == "s"  # text, never a formula
-    assert values[2][3] == "Telefon: Not a phone number. [invalid_phone]"
-    flagged = sheet.cell(3, 7)
-    assert flagged.value == dt.datetime(1960, 12, 1)
-    assert flagged.comment is not None
-    assert "Not a phone number." in flagged.comment.text
-    assert flagged.fill.fgColor.rgb.endswith("FFC7CE")
-    assert sheet.cell(3, 5).comment is None
-    assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:G3"
-
-
-def test_more_rows_than_excel_holds_is_one_clear_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("delimiter", [";", ",", "\t"])
+@pytest.mark.parametrize("cell", ["x,=1+1", "x;=1+1", "x\t=1+1", "181,5"])
+def test_a_cell_holding_any_separator_is_quoted_whatever_the_delimiter(
+    tmp_path: Path, delimiter: str, cell: str
 ) -> None:
-    from aniva_import.errors import InputError
-    from aniva_import.results import _xlsx_writer
+    target = tmp_path / "r.csv"
+    writer = CsvResultsWriter(target, ["Notiz", "Vorname"], delimiter=delimiter)
+    writer.write([FinishedRow(2, Status.VALID, None, (), [cell, "Maria"]),
+                  FinishedRow(3, Status.VALID, None, (), ["plain", "Jürgen"])])
+    writer.commit()
+    lines = target.read_text(encoding="utf-8-sig").splitlines()
+    # the way LibreOffice reads it by default: split on , ; and tab, honouring quotes
+    for line in lines:
+        unquoted = re.sub(r'"(?:[^"]|"")*"', "", line)
+        assert not set(unquoted) & ({",", ";", "\t"} - {delimiter})
+    assert f'"{cell}"' in lines[1]
+    assert lines[2] == delimiter.join(["3", "valid", "", "", "plain", "Jürgen"])
+    rows = list(csv.reader(lines, delimiter=delimiter))
+    assert rows[1][4:] == [cell, "Maria"]
 
-    monkeypatch.setattr(_xlsx_writer, "MAX_ROWS", 3)
-    writer = XlsxResultsWriter(tmp_path / "r.xlsx", ["Vorname"], field_positions={})
-    rows = [FinishedRow(n, Status.VALID, None, (), ["x"]) for n in range(2, 6)]
-    with pytest.raises(InputError, match="more rows than an Excel sheet holds"):
-        writer.write(rows)
-    writer.discard()
-    assert list(tmp_path.iterdir()) == []
+
+@pytest.mark.parametrize(
+    ("source", "delimiter", "results"),
+    [
+        ("praxis.csv", ";", "praxis.results.csv"),
+        ("praxis.results.csv", ";", "praxis.results.csv"),
+        ("praxis.RESULTS.csv", ";", "praxis.results.csv"),
+        ("export.txt", "\t", "export.results.txt"),
+        ("export.tsv", "\t", "export.results.tsv"),
+        ("export.csv", "\t", "export.results.tsv"),
+        ("export.txt", ";", "export.results.csv"),
+        ("book.xlsx", None, "book.results.xlsx"),
+        ("book.results.xlsx", None, "book.results.xlsx"),
+    ],
+)
+def test_default_results_names(source: str, delimiter: str | None, results: str) -> None:
+    from aniva_import.results import default_results_path
+
+    kind = "xlsx" if source.endswith("xlsx") else "csv"
+    assert default_results_path(Path("/d") / source, kind, delimiter) == Path("/d") / results

@@ -9,7 +9,7 @@ import ssl
 import httpx
 import pytest
 
-from aniva_import.send import Code
+from aniva_import.problems import ProblemCode
 from aniva_import.send.classify import (
     Action,
     Cause,
@@ -56,7 +56,7 @@ def test_a_tls_verification_failure_stops_and_is_never_retried() -> None:
     inner = failure(httpx.ConnectError, ssl.SSLCertVerificationError(1, "verify failed"))
     verdict = classify_exception(failure(httpx.ConnectError, inner))  # found down the chain
     assert verdict.action is Action.STOP
-    assert verdict.code is Code.TLS_FAILED
+    assert verdict.code is ProblemCode.TLS_FAILED
 
 
 def test_429_is_retried_with_retry_after_in_both_forms() -> None:
@@ -85,7 +85,7 @@ def test_503_and_408_are_retried(status: int) -> None:
 def test_201_is_created_with_its_id() -> None:
     verdict = answer(201, {"id": "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d", "handle": None})
     assert verdict.action is Action.CREATED
-    assert verdict.code is Code.CREATED
+    assert verdict.code is None  # created, with its id: no problem
     assert verdict.profile_id == "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d"
 
 
@@ -94,7 +94,7 @@ def test_201_is_created_with_its_id() -> None:
 def test_2xx_without_a_readable_id_is_still_created(body: bytes) -> None:
     verdict = answer(201, body)
     assert verdict.action is Action.CREATED
-    assert verdict.code is Code.CREATED_WITHOUT_ID
+    assert verdict.code is ProblemCode.CREATED_WITHOUT_ID
     assert verdict.profile_id is None
     assert verdict.maybe_created
 
@@ -109,7 +109,7 @@ def test_400_fails_the_row_with_the_field_messages() -> None:
     verdict = answer(400, {"error": "validation_error", "message": "Bad.",
                            "fields": {"email": "not an e-mail address"}})
     assert verdict.action is Action.FAILED
-    assert verdict.code is Code.API_REJECTED
+    assert verdict.code is ProblemCode.API_REJECTED
     assert verdict.body is not None
     assert dict(verdict.body.fields) == {
         "email": "not an e-mail address"}
@@ -123,7 +123,7 @@ def test_other_4xx_fail_the_row(status: int) -> None:
 def test_401_stops_the_run() -> None:
     verdict = answer(401, {"message": "unknown key"})
     assert verdict.action is Action.STOP
-    assert verdict.code is Code.KEY_REFUSED
+    assert verdict.code is ProblemCode.KEY_REFUSED
 
 
 def test_403_is_told_apart_by_its_body() -> None:
@@ -133,15 +133,15 @@ def test_403_is_told_apart_by_its_body() -> None:
     bare = answer(403, {"message": "Forbidden."})
     html = answer(403, b"<html><title>403 Forbidden</title></html>",
                   **{"content-type": "text/html"})
-    assert (scope.action, scope.code) == (Action.STOP, Code.SCOPE_MISSING)
-    assert (group.action, group.code) == (Action.GROUP_REFUSED, Code.GROUP_FORBIDDEN)
-    assert (bare.action, bare.code) == (Action.FORBIDDEN, Code.FORBIDDEN)
+    assert (scope.action, scope.code) == (Action.STOP, ProblemCode.SCOPE_MISSING)
+    assert (group.action, group.code) == (Action.GROUP_REFUSED, ProblemCode.GROUP_FORBIDDEN)
+    assert (bare.action, bare.code) == (Action.FORBIDDEN, ProblemCode.FORBIDDEN)
     assert html.action is Action.FORBIDDEN
 
 
 def test_404_refuses_the_group() -> None:
     verdict = answer(404, {"message": "The profile group does not exist."})
-    assert (verdict.action, verdict.code) == (Action.GROUP_REFUSED, Code.GROUP_NOT_FOUND)
+    assert (verdict.action, verdict.code) == (Action.GROUP_REFUSED, ProblemCode.GROUP_NOT_FOUND)
 
 
 # -- maybe created: unknown ---------------------------------------------------------
@@ -150,7 +150,7 @@ def test_404_refuses_the_group() -> None:
 def test_server_errors_other_than_503_are_unknown(status: int) -> None:
     verdict = answer(status, b"<html>oops</html>")
     assert verdict.action is Action.UNKNOWN
-    assert verdict.code is Code.OUTCOME_UNKNOWN
+    assert verdict.code is ProblemCode.OUTCOME_UNKNOWN
     assert verdict.maybe_created
 
 
@@ -172,7 +172,7 @@ def test_errors_after_sending_began_are_unknown(kind: type[Exception], cause: Ca
 def test_redirects_stop_the_run_and_the_row_is_unknown(status: int) -> None:
     verdict = answer(status)
     assert verdict.action is Action.STOP
-    assert verdict.code is Code.UNEXPECTED_RESPONSE
+    assert verdict.code is ProblemCode.UNEXPECTED_RESPONSE
     assert verdict.maybe_created  # a 303 after a POST can mean "created, see there"
 
 

@@ -97,3 +97,23 @@ def test_a_shorter_pause_does_not_cut_a_longer_one() -> None:
         return (await limiter.acquire()).at
 
     assert run(main) == pytest.approx(5.0)
+
+
+def test_a_sleep_that_wakes_a_hair_early_does_not_make_acquire_spin() -> None:
+    clock = [0.0]
+    sleeps: list[float] = []
+
+    async def early_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) > 10:
+            raise AssertionError("acquire keeps sleeping")
+        clock[0] += max(0.0, seconds - 1e-9)  # rounding: wakes just before the deadline
+
+    async def main() -> Permit:
+        limiter = FixedRateLimiter(100.0, clock=lambda: clock[0], sleep=early_sleep)
+        limiter.pause(2.0)
+        return await limiter.acquire()
+
+    permit = asyncio.run(main())
+    assert permit.at == pytest.approx(2.0)
+    assert len(sleeps) == 1

@@ -10,16 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aniva_import.send import Code, RetryPolicy
+from aniva_import.problems import ProblemCode
+from aniva_import.send import RetryPolicy
 from aniva_import.send.classify import Action, Cause, Verdict
 from aniva_import.send.retry import GiveUp, Retrier
 
-RETRY = Verdict(Action.RETRY, Code.API_UNAVAILABLE, Cause.REFUSED)
-CREATED = Verdict(Action.CREATED, Code.CREATED, status=201, profile_id="x")
+RETRY = Verdict(Action.RETRY, ProblemCode.API_UNAVAILABLE, Cause.REFUSED)
+CREATED = Verdict(Action.CREATED, None, status=201, profile_id="x")
 
 
 def retry_after(seconds: float) -> Verdict:
-    return Verdict(Action.RETRY, Code.API_UNAVAILABLE, status=429, retry_after=seconds)
+    return Verdict(Action.RETRY, ProblemCode.API_UNAVAILABLE, status=429, retry_after=seconds)
 
 
 def run_retrier(verdicts: Iterator[Verdict], policy: RetryPolicy | None = None,
@@ -44,7 +45,7 @@ def run_retrier(verdicts: Iterator[Verdict], policy: RetryPolicy | None = None,
 
 @pytest.mark.parametrize("action", [a for a in Action if a is not Action.RETRY])
 def test_only_retry_verdicts_are_retried(action: Action) -> None:
-    final = Verdict(action, Code.OUTCOME_UNKNOWN, status=500)
+    final = Verdict(action, ProblemCode.OUTCOME_UNKNOWN, status=500)
     verdict, give_up, calls, waits = run_retrier(iter([final, CREATED]))
     assert verdict is final
     assert give_up is None

@@ -67,7 +67,7 @@ def test_every_row_gets_one_outcome_in_order() -> None:
     assert [o.row for o in outcomes] == [r.row for r in batch]
     assert kinds(outcomes) == ["created"] * 25
     assert {o.profile_id for o in outcomes} == {f"id-{n}" for n in range(25)}
-    assert all(o.attempts == 1 and o.status == 201 and o.code == "created" for o in outcomes)
+    assert all(o.attempts == 1 and o.status == 201 and o.code is None for o in outcomes)
     assert client.stop_reason is None
     stats = client.stats
     assert (stats.requests, stats.created, stats.retries, stats.by_status) == (25, 25, 0,
@@ -185,9 +185,10 @@ def test_a_missing_group_costs_one_request_and_the_others_go_on() -> None:
 def test_a_refused_group_stays_refused_in_later_batches_without_a_request() -> None:
     api = by_group({"other": error(403, CONTEXT)})
     batch = [request(2), request(3, "other")]
-    (first, second), _ = send(api, [batch, [request(4, "other"), request(5)]])
+    (first, second), client = send(api, [batch, [request(4, "other"), request(5)]])
     assert kinds(first) == ["created", "failed"]
     assert kinds(second) == ["failed", "created"]
+    assert client.stats.failed == 2  # the refused group's rows count, sent or not
     assert second[0].code == "group_forbidden"
     assert second[0].attempts == 0
     assert api.groups().count("other") == 1
@@ -260,6 +261,7 @@ def test_a_bare_403_for_two_groups_stops_and_names_both_possibilities() -> None:
     assert reason.exit_code == 3
     assert "CREATE_USER" in reason.message
     assert "access context" in reason.message
+    assert "profile groups 'a' and 'b' are" in reason.message
     assert kinds(outcomes) == ["not_sent"] * 9
 
 
@@ -436,3 +438,24 @@ def test_after_a_stop_later_batches_send_nothing() -> None:
 
     assert kinds(run(main)) == ["not_sent"] * 3
     assert api.seen == []
+
+
+def test_a_bug_below_the_sender_propagates_and_leaves_no_request_running() -> None:
+    async def answer(req: httpx.Request, n: int) -> httpx.Response:
+        if n == 3:
+            raise RuntimeError("a bug, not an HTTP failure")
+        await asyncio.sleep(1.0)
+        return created(n)
+
+    api = FakeApi(answer)
+
+    async def main() -> set[asyncio.Task[object]]:
+        async with sender(api, concurrency=3) as client:
+            await client.send_batch(rows(1))
+            with pytest.raises(RuntimeError, match="a bug"):
+                await client.send_batch(rows(10, start=10))
+            await asyncio.sleep(0)
+            return {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+
+    assert run(main) == set()
+    assert len(api.seen) == 4  # nothing was sent after the failure

@@ -3,20 +3,22 @@ library → exit code.  Nothing else lives here.
 
 Environment variables (``ANIVA_API_URL``, ``ANIVA_API_KEY``) are read here and only
 here.  Heavy modules are imported inside the commands so that ``aniva-import --help``
-starts fast.  One module per command: ``run``, ``sandbox``, ``nightly``.
+starts fast.  One module per command: ``run``, ``sandbox``, ``nightly``, ``resolve``, ``ledger``.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
+import re
 import signal
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from aniva_import import __version__
-from aniva_import.cli import nightly, run, sandbox
+from aniva_import.cli import ledger, nightly, resolve, run, sandbox
 from aniva_import.cli.console import PROG, Console, silence_broken_stdout
 from aniva_import.errors import AnivaImportError, Interrupted, Terminated
 
@@ -42,18 +44,45 @@ def _terminate_like_ctrl_c() -> Iterator[None]:
     finally:
         for signum, before in previous.items():
             signal.signal(signum, before)
+class _Parser(argparse.ArgumentParser):
+    """argparse, with "did you mean --dry-run?" for a mistyped option."""
+
+    def error(self, message: str) -> NoReturn:
+        unknown = re.match(r"unrecognized arguments: (.*)", message)
+        if unknown:
+            known = self._option_strings()
+            for arg in unknown[1].split():
+                option = arg.split("=", 1)[0]
+                if option.startswith("-"):
+                    close = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
+                    if close:
+                        message += f" (did you mean {close[0]}?)"
+                        break
+        super().error(message)
+
+    def _option_strings(self) -> list[str]:
+        options = list(self._option_string_actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    options.extend(sub._option_string_actions)
+        return [o for o in options if o.startswith("--")]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Create Aniva Health profiles from clinic spreadsheets (CSV, Excel), safely.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
     run.add_parser(commands)
     sandbox.add_parser(commands)
     nightly.add_parser(commands)
+    resolve.add_parser(commands)
+    ledger.add_parser(commands)
     return parser
 
 

@@ -26,6 +26,10 @@ class Console:
     def error(self, message: str) -> None:
         print(f"{PROG}: {message}", file=self.stderr)
 
+    def note(self, message: str) -> None:
+        """A line on stderr about what the tool does (never patient data)."""
+        print(message, file=self.stderr)
+
 
 def silence_broken_stdout(console: Console) -> None:
     """After a broken pipe, point stdout at /dev/null so that Python's final flush

@@ -17,16 +17,26 @@ if TYPE_CHECKING:
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"takes a whole number such as 2, not {text!r}"
+        ) from None
     if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+        raise argparse.ArgumentTypeError(f"takes a whole number of 1 or more, not {text!r}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"takes a number such as 10 or 2.5, not {text!r}"
+        ) from None
     if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
+        raise argparse.ArgumentTypeError(f"takes a number above 0, not {text!r}")
     return value
 
 
@@ -55,6 +65,15 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
                           "when it cannot be told for certain")
     run.add_argument("--results", type=Path, metavar="PATH",
                      help="results file (default: <input stem>.results.<csv or xlsx> beside it)")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace an existing results file even if it is not one of ours or "
+                          "was edited after a run wrote it")
+    run.add_argument("--show-values", action="store_true",
+                     help="CSV results: also write <input stem>.values.csv, the values as they "
+                          "go to the API (Excel results always have them on a second sheet)")
+    run.add_argument("--phone-column", metavar="NAME",
+                     help="the column to take phone numbers from (default: a mobile column, "
+                          "falling back to the landline on rows without one)")
     run.add_argument("--api-url", metavar="URL",
                      help=f"API base (default {DEFAULT_API_URL}; env ANIVA_API_URL)")
     run.add_argument("--api-key-file", type=Path, metavar="PATH",
@@ -63,6 +82,9 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
                      help="requests per second at most")
     run.add_argument("--concurrency", type=_positive_int, default=4, metavar="N",
                      help="requests in flight at most (default 4)")
+    run.add_argument("--timeout", type=_positive_float, default=30.0, metavar="SECONDS",
+                     help="wait at most this long for the API's answer to one request; past it "
+                          "the row is reported unknown (default 30)")
     run.add_argument("--state", type=Path, metavar="PATH",
                      help="the import ledger (SQLite) that remembers what was already created")
     run.add_argument("--resend-unknown", action="store_true",
@@ -114,6 +136,9 @@ def settings_from_args(args: argparse.Namespace, console: Console) -> Settings:
     if region is not None and not (len(region) == 2 and region.isalpha()):
         raise ConfigError(f"--phone-region takes a two-letter country code such as DE or FI, "
                           f"not {region!r}.")
+    if region is not None and region.upper() == "UK":
+        raise ConfigError("--phone-region takes ISO country codes: the United Kingdom is GB, "
+                          "not UK (run with --phone-region GB).")
     return Settings(
         input=args.file,
         dry_run=args.dry_run,
@@ -133,6 +158,10 @@ def settings_from_args(args: argparse.Namespace, console: Console) -> Settings:
         progress=not args.no_progress and console.stderr.isatty(),
         fast_paths=not args.no_fast_paths,
         resend_unknown=args.resend_unknown,
+        request_timeout=args.timeout,
+        overwrite=args.overwrite,
+        show_values=args.show_values,
+        phone_column=args.phone_column,
     )
 
 
@@ -152,10 +181,16 @@ def _encoding(name: str | None) -> str | None:
 def run_command(args: argparse.Namespace, console: Console) -> int:
     settings = settings_from_args(args, console)
     if args.sandbox and not settings.dry_run:
-        from aniva_import.sandbox import DEMO_FULL_KEY, sandbox_for_import
+        from aniva_import.sandbox import DEMO_FULL_KEY, SANDBOX_API, sandbox_for_import
 
-        with sandbox_for_import() as base_url:
-            sandboxed = replace(settings, api_url=base_url, api_key=ApiKey(DEMO_FULL_KEY))
+        with sandbox_for_import() as sandbox:
+            if sandbox.started:
+                console.note(f"Started the sandbox at {sandbox.base_url} for this import.")
+            else:
+                console.note(f"Importing into the sandbox already running at "
+                             f"{sandbox.base_url} (its faults, if any, apply).")
+            sandboxed = replace(settings, api_url=sandbox.base_url, ledger_api=SANDBOX_API,
+                                api_key=ApiKey(DEMO_FULL_KEY))
             return _import(sandboxed, console)
     return _import(settings, console)
 
@@ -164,32 +199,78 @@ def _import(settings: Settings, console: Console) -> int:
     from aniva_import.pipeline import import_file
     from aniva_import.report import render_summary
 
-    bar = None
-    progress = None
-    if settings.progress:
-        from tqdm import tqdm
-
-        # no monitor thread: worker processes are forked, best from a lone thread
-        tqdm.monitor_interval = 0
-        what = "checking" if settings.dry_run else "importing"
-        bar = tqdm(file=console.stderr, unit=" rows", desc=what, leave=False)
-
-        def progress(step: Progressed) -> None:
-            bar.update(step.rows)
-            if not settings.dry_run:
-                bar.set_postfix_str(_live_figures(step), refresh=False)
-
+    show = _Progress(settings, console) if settings.progress else None
     try:
-        report = import_file(settings, progress=progress)
+        report = import_file(settings, progress=show)
     finally:
-        if bar is not None:
-            bar.close()
+        if show is not None:
+            show.close()
     try:
         print(render_summary(report), file=console.stdout)
         console.stdout.flush()
     except BrokenPipeError:  # `aniva-import run … | head`: the reader went away early
         silence_broken_stdout(console)
     return report.exit_code
+
+
+#: files at least this large get a line saying they are being opened
+_BIG_FILE = 5 << 20
+
+
+class _Progress:
+    """The progress bar on stderr: a line while a big file opens, the notes as soon as
+    they are known, a bar with a total (a workbook's rows, a CSV's estimated from its
+    size), and "stopping…" the moment a Ctrl-C arrives."""
+
+    def __init__(self, settings: Settings, console: Console) -> None:
+        self.settings, self.console = settings, console
+        self.bar: Any = None
+        self.noted = 0
+
+    def __call__(self, step: Progressed) -> None:
+        stderr = self.console.stderr
+        if step.stage == "opening":
+            size = _file_size(self.settings.input)
+            if size >= _BIG_FILE:
+                print(f"Opening {self.settings.input.name} ({size / (1 << 20):.0f} MB)…",
+                      file=stderr, flush=True)
+            return
+        if step.stage == "notes":
+            for note in step.report.notes[self.noted:]:
+                print(f"Note: {note}", file=stderr, flush=True)
+            self.noted = len(step.report.notes)
+            return
+        if step.stage == "stopping":
+            self.close()
+            print("Stopping… finishing the results file (rows not reached are listed as "
+                  "not_sent).", file=stderr, flush=True)
+            return
+        bar = self.bar
+        if bar is None:
+            from tqdm import tqdm
+
+            # no monitor thread: worker processes are forked, best from a lone thread
+            tqdm.monitor_interval = 0
+            what = "checking" if self.settings.dry_run else "importing"
+            bar = self.bar = tqdm(file=stderr, unit=" rows", desc=what, leave=False,
+                                  total=step.total)
+        if step.total is not None and step.total != bar.total:
+            bar.total = step.total
+        bar.update(step.rows)
+        if not self.settings.dry_run:
+            bar.set_postfix_str(_live_figures(step), refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _live_figures(step: Progressed) -> str:

@@ -57,7 +57,7 @@ a process that died.  A file that is not an aniva-import ledger is refused with
 in the process that sends, after any worker processes were forked.
 """
 
-from aniva_import.errors import LedgerError
+from aniva_import.errors import LedgerBusy, LedgerError
 from aniva_import.ledger._entries import (
     Created,
     Entry,
@@ -70,7 +70,6 @@ from aniva_import.ledger._entries import (
     ReserveResult,
     Unknown,
 )
-from aniva_import.ledger._errors import LedgerBusy
 from aniva_import.ledger._ledger import Ledger
 from aniva_import.ledger._paths import default_ledger_path
 

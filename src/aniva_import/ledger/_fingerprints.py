@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import uuid
 from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +27,7 @@ from aniva_import.ledger._entries import LedgerKey
 _KEY = b"aniva-import/ledger/key/v1"
 _BODY = b"aniva-import/ledger/body/v1"
 _FIELD = b"aniva-import/ledger/field/v1"
+_IDEMPOTENCY = b"aniva-import/ledger/idempotency/v1"
 
 #: Hex digits kept of a body digest (128 bits) and of a field digest (64 bits).
 BODY_DIGEST_HEX = 32
@@ -85,6 +87,13 @@ class Fingerprints:
     def body_digest(self, key: LedgerKey, body: Mapping[str, object]) -> str:
         """Digest of the whole body (field order does not matter)."""
         return self._mac(_BODY, key.encode("ascii"), _canonical(dict(body)))[:BODY_DIGEST_HEX]
+
+    def idempotency_key(self, key: LedgerKey, body: Mapping[str, object]) -> str:
+        """The ``Idempotency-Key`` of sending ``body`` for ``key``: a UUID derived from
+        both, so the same row sent again (a retry, a rerun) carries the same key and a
+        corrected row a new one; it reveals nothing of the row."""
+        digest = bytes.fromhex(self._mac(_IDEMPOTENCY, key.encode("ascii"), _canonical(dict(body))))
+        return str(uuid.UUID(bytes=digest[:16], version=4))
 
     def field_digests(self, key: LedgerKey, body: Mapping[str, object]) -> dict[str, str]:
         """Short digest of each field of the body, by field name."""

@@ -7,7 +7,6 @@ import json
 import secrets
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -204,7 +203,8 @@ class Ledger:
                     " field_digests, source, row, attempts, uncertain, reserved_at, updated_at,"
                     " created_at) VALUES (?, 'in_flight', NULL, ?, ?, ?, ?, ?, 1, 0, ?, ?, NULL)"
                     " ON CONFLICT (key) DO NOTHING",
-                    (key, self._idempotency_key(), body_digest, fields, reservation.source,
+                    (key, self._fingerprints.idempotency_key(key, reservation.body), body_digest,
+                     fields, reservation.source,
                      reservation.row, now, now),
                 ).rowcount
                 if not inserted and resend_unknown and key not in reserved:
@@ -333,9 +333,6 @@ class Ledger:
 
     def _stamp(self) -> str:
         return self._clock().astimezone(UTC).isoformat(timespec="microseconds")
-
-    def _idempotency_key(self) -> str:
-        return str(uuid.UUID(bytes=self._token_bytes(16), version=4))
 
     def _open(self) -> sqlite3.Connection:
         if self._connection is None:

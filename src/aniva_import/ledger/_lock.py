@@ -19,8 +19,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from aniva_import.errors import LedgerError
-from aniva_import.ledger._errors import LedgerBusy
+from aniva_import.errors import LedgerBusy, LedgerError
 
 
 def lock_path(ledger_path: Path) -> Path:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from aniva_import.errors import MappingError
@@ -28,6 +28,14 @@ FIELD_LABELS: Final = {
     "weight": "weight (kg)",
     "language": "language",
 }
+#: phone headers that name a mobile number: with a landline column beside it, the
+#: mobile number is taken and the landline is the fallback on rows without one
+MOBILE_HEADERS: Final = frozenset(header_key(h) for h in (
+    "mobile", "mobile phone", "mobile number", "cell", "cell phone", "handy",
+    "handynummer", "mobil", "mobiltelefon", "mobilnummer", "matkapuhelin", "kännykkä", "gsm",
+))
+
+
 @dataclass(frozen=True)
 class ColumnMap:
     """Which column (by position) holds each field, and what the user called it."""
@@ -40,6 +48,9 @@ class ColumnMap:
     skipped: tuple[int, ...] = ()
     #: True when the input is one of our results files being fed back in
     is_results_file: bool = False
+    #: field → a second column read on rows where the field's own column is empty
+    #: (the landline beside a mobile number)
+    fallbacks: dict[str, int] = field(default_factory=dict)
     #: the header row is certainly one (see ``load``): its names may appear in messages
     headers_trusted: bool = True
 
@@ -57,12 +68,16 @@ def map_columns(
     mapping: MappingFile | None = None,
     aliases: Aliases | None = None,
     source: str = "the file",
+    phone_column: str | None = None,
     trusted: bool = True,
 ) -> ColumnMap:
     """Decide which column holds which field.
 
     Raises :class:`MappingError` when a mapped header is not in the file or two
-    columns claim the same field.  Missing required columns are reported by
+    columns claim the same field — except a mobile and a landline column (``Mobil``
+    and ``Telefon``): the mobile one is the phone, the landline its fallback, unless
+    ``phone_column`` names the one to take (the other is then not imported).
+    Missing required columns are reported by
     :func:`require_columns`, which knows whether a default group was given.
     ``trusted``: the headers are certainly a header row; when not (the load stage
     could not tell), messages name columns by letter only — the "headers" may be a
@@ -70,11 +85,14 @@ def map_columns(
     """
     aliases = aliases or Aliases.builtin()
     explicit = dict(mapping.columns) if mapping else {}
+    if phone_column is not None:
+        explicit["phone"] = phone_column
     skipped: tuple[int, ...] = ()
     is_results = tuple(h.strip().casefold() for h in headers[:4]) == RESULT_COLUMNS
     if is_results:
         skipped = (0, 1, 2, 3)
     positions: dict[str, int] = {}
+    fallbacks: dict[str, int] = {}
     languages: Counter[str] = Counter()
     by_header = {
         header_key(h): i for i, h in reversed(list(enumerate(headers))) if i not in skipped
@@ -83,6 +101,11 @@ def map_columns(
         position = by_header.get(header_key(wanted))
         if position is None:
             recognised = any(match_alias(h, aliases) for h in headers if h.strip())
+            if mapping is None or field_name not in mapping.columns:  # --phone-column
+                raise MappingError(
+                    f"--phone-column: there is no column {wanted!r} in {source}. "
+                    f"{describe_headers(headers, recognised=recognised and trusted)}"
+                )
             raise MappingError(
                 f"{mapping.path if mapping else 'The mapping'}: column {wanted!r} for "
                 f"{FIELD_LABELS[field_name]} is not in {source}. "
@@ -105,11 +128,18 @@ def map_columns(
             continue
         if field_name in positions:
             first = positions[field_name]
+            pair = _mobile_and_landline(headers, first, position)
+            if field_name == "phone" and pair is not None and "phone" not in fallbacks:
+                positions["phone"], fallbacks["phone"] = pair
+                languages[language] += 1
+                continue
             named = (f" ({headers[first]!r})", f" ({header!r})") if trusted else ("", "")
             raise MappingError(
                 f"{source}: columns {column_letter(first)}{named[0]} and "
                 f"{column_letter(position)}{named[1]} both look like "
-                f"{FIELD_LABELS[field_name]}; name the right one in a --mapping file."
+                f"{FIELD_LABELS[field_name]}; "
+                + ("choose one with --phone-column NAME (or in a --mapping file)."
+                   if field_name == "phone" else "name the right one in a --mapping file.")
             )
         positions[field_name] = position
         languages[language] += 1
@@ -128,8 +158,18 @@ def map_columns(
         file_language=file_language,
         skipped=skipped,
         is_results_file=is_results,
+        fallbacks=fallbacks,
         headers_trusted=trusted,
     )
+
+
+def _mobile_and_landline(headers: tuple[str, ...], a: int, b: int) -> tuple[int, int] | None:
+    """(mobile, landline) when exactly one of two phone columns names a mobile number."""
+    mobile_a = header_key(headers[a]) in MOBILE_HEADERS
+    mobile_b = header_key(headers[b]) in MOBILE_HEADERS
+    if mobile_a == mobile_b:
+        return None
+    return (a, b) if mobile_a else (b, a)
 
 
 def require_columns(columns: ColumnMap, *, default_group: str | None, source: str) -> None:

@@ -13,6 +13,8 @@
     group = "acme-clinic-berlin"    # for rows that do not name a group themselves
     sheet = "Patienten"             # worksheet to read
     language = "de"                 # language of the file (en, de, fi); "fi" reads sex M/N
+    bare_phone_numbers = "international"  # 491701234567 is +49 170 1234567 (Excel lost the +)
+    date_serials = true             # a CSV's date column holds Excel date numbers (31128)
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ from aniva_import.types import DateOrder, FileLanguage
 MAX_MAPPING_BYTES = 32 << 10
 
 Decimal = Literal["auto", ",", "."]
-_CONVENTION_KEYS: Final = {"date_order", "decimal", "phone_region", "group", "sheet", "language"}
+_CONVENTION_KEYS: Final = {
+    "date_order", "decimal", "phone_region", "group", "sheet", "language",
+    "bare_phone_numbers", "date_serials",
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,10 @@ class MappingFile:
     group: str | None = None
     sheet: str | None = None
     language: FileLanguage | None = None
+    #: phone digits without + or trunk prefix: "international" or "national"
+    bare_phone_numbers: Literal["national", "international"] | None = None
+    #: plain numbers in a CSV's date column are Excel serial dates
+    date_serials: bool = False
 
 
 def _choice(path: Path, key: str, value: Any, allowed: tuple[str, ...]) -> str:
@@ -95,7 +104,10 @@ def load_mapping_file(path: Path) -> MappingFile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise MappingError(f"The mapping file {path} is not valid TOML: {exc}.") from None
+        raise MappingError(
+            f"The mapping file {path} is not valid TOML: {exc}. Text values need quotes, "
+            'e.g. phone_region = "DE" or first_name = "Pt First".'
+        ) from None
     except (RecursionError, MemoryError):
         raise MappingError(
             f"The mapping file {path} is nested too deeply to be a mapping file."
@@ -140,6 +152,10 @@ def load_mapping_file(path: Path) -> MappingFile:
     date_order = conventions.get("date_order")
     decimal = conventions.get("decimal", "auto")
     language = conventions.get("language")
+    bare = conventions.get("bare_phone_numbers")
+    serials = conventions.get("date_serials", False)
+    if not isinstance(serials, bool):
+        raise MappingError(f"{path}: [conventions] date_serials must be true or false.")
     region = conventions.get("phone_region")
     if region is not None and not re.fullmatch(r"[A-Za-z]{2}", region):
         raise MappingError(f"{path}: [conventions] phone_region must be a two-letter country code.")
@@ -158,6 +174,12 @@ def load_mapping_file(path: Path) -> MappingFile:
             None if language is None
             else _choice(path, "language", language, ("en", "de", "fi"))  # type: ignore[arg-type]
         ),
+        bare_phone_numbers=(
+            None if bare is None
+            else _choice(path, "bare_phone_numbers", bare,  # type: ignore[arg-type]
+                         ("international", "national"))
+        ),
+        date_serials=serials,
     )
 
 

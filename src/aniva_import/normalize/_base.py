@@ -51,6 +51,13 @@ class Conventions:
     date1904: bool = False
     #: the e-mail and phone fast paths (False: the libraries alone; same answers)
     fast_paths: bool = True
+    #: phone digits without +, trunk prefix or 00 (``491701234567``): None = ambiguous
+    #: when they also read as an international number; "international": they are one
+    #: whose + was lost; "national": they are read in the phone region
+    bare_phone_numbers: Literal["national", "international"] | None = None
+    #: plain numbers in the date column are Excel serials: True in a workbook; in a
+    #: CSV only when the mapping says so (CSV exports write dates as text)
+    date_serials: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.today, datetime.datetime):

@@ -1,6 +1,11 @@
 """Dates of birth: ISO, DD.MM.YYYY, real date cells, Excel serials, and slash
 dates whose order the column (or the mapping) makes unambiguous.
 
+Excel serials (``31128``) are read where a spreadsheet wrote them (a workbook's
+number cells); in a CSV, whose exports write dates as text, a plain number is
+``serial_date`` unless the mapping says the column holds serials
+(``Conventions.date_serials``).
+
 Only reading happens here: whether the date may be a date of birth (in the past,
 not before 1900) is judged by the schema.
 """
@@ -55,6 +60,13 @@ EXCEL_FICTITIOUS = Issue(
     ProblemCode.INVALID_DATE,
     "This Excel date number stands for 29 February 1900, a day that did not exist; "
     f"{_HINT}.",
+)
+SERIAL_IN_CSV = Issue(
+    ProblemCode.SERIAL_DATE,
+    "This is a plain number, not a date. Excel stores dates as such numbers, but a CSV "
+    "export writes dates as text, so reading it as one would be a guess; write the date "
+    "as DD.MM.YYYY, or, if the whole column holds Excel date numbers, set "
+    "date_serials = true in the mapping.",
 )
 TIMEZONE_DATE = Issue(
     ProblemCode.INVALID_DATE,
@@ -161,6 +173,8 @@ def normalize_date(cell: Cell, conv: Conventions) -> str | Issue | None:
         n = int(m[1])
         if YEAR_LIKE_RANGE[0] <= n <= YEAR_LIKE_RANGE[1] and len(m[1]) == 4:
             return YEAR_ONLY
+        if not conv.date_serials:
+            return SERIAL_IN_CSV
         if SERIAL_RANGE[0] <= n <= SERIAL_RANGE[1]:
             return _from_serial(n, conv)
         return INVALID_DATE

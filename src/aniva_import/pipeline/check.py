@@ -81,14 +81,19 @@ def check_chunk(chunk: Chunk, plan: Plan) -> CheckedChunk:
     names = {f: columns.column_name(f) for f in API_FIELDS}
     for field_name, position in columns.positions.items():
         cells = chunk.column(position)
+        fallback = columns.fallbacks.get(field_name)
+        used: set[int] = set()  # rows whose value came from the fallback column
+        if fallback is not None:
+            cells, used = _with_fallback(cells, chunk.column(fallback))
         if plan.unescape_cells:
             cells = [unescape_formula(c) if isinstance(c, str) else c for c in cells]
         column_values, issues = normalize_column(field_name, cells, plan.conventions)
         for index, issue in issues:
             row = rows[index]
             known.add((row, field_name))
+            name = columns.headers[fallback] if index in used else names[field_name]  # type: ignore[index]
             found.setdefault(row, []).append(
-                Problem(row, names[field_name], issue.code, issue.message, field_name)
+                Problem(row, name, issue.code, issue.message, field_name)
             )
         values[field_name] = column_values
     if plan.default_group is not None:
@@ -111,6 +116,20 @@ def check_chunk(chunk: Chunk, plan: Plan) -> CheckedChunk:
         keys=fingerprints(valid),
         values=values if plan.keep_values else None,
     )
+
+
+def _with_fallback(cells: list[Cell], fallback: list[Cell]) -> tuple[list[Cell], set[int]]:
+    """Each row's cell, or the fallback column's where it is empty; and the rows that
+    took the fallback."""
+    merged: list[Cell] = []
+    used: set[int] = set()
+    for index, (cell, other) in enumerate(zip(cells, fallback, strict=True)):
+        if isinstance(cell, str) and not cell.strip() and other != "":
+            merged.append(other)
+            used.add(index)
+        else:
+            merged.append(cell)
+    return merged, used
 
 
 def check(

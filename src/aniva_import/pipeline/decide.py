@@ -16,7 +16,7 @@ from aniva_import.mapping import ColumnMap
 from aniva_import.pipeline.check import CheckedChunk
 from aniva_import.pipeline.deliver import NO_ID, Delivery
 from aniva_import.problems import Problem, ProblemCode
-from aniva_import.results import FinishedRow
+from aniva_import.results import FinishedRow, SentValue
 from aniva_import.rules import API_FIELDS
 from aniva_import.send import OutcomeKind, SendOutcome, StopReason
 from aniva_import.types import Cell, Status
@@ -58,19 +58,31 @@ def finish_chunk(
     why it was not) decides, its problems named by ``columns`` (the user's headers)."""
     problems, duplicates = checked.problems, checked.duplicates
     finished = []
-    for row, cells in zip(checked.rows, result_cells(chunk, kept), strict=True):
+    sent = _sent_values(checked)
+    for index, (row, cells) in enumerate(zip(checked.rows, result_cells(chunk, kept),
+                                             strict=True)):
+        values = sent[index] if sent is not None else None
         found = problems.get(row)
         if found:
-            finished.append(FinishedRow(row, Status.INVALID, None, found, cells))
+            finished.append(FinishedRow(row, Status.INVALID, None, found, cells, values))
         elif row in duplicates:
             repeat = (duplicate_problem(row, duplicates[row]),)
-            finished.append(FinishedRow(row, Status.DUPLICATE, None, repeat, cells))
+            finished.append(FinishedRow(row, Status.DUPLICATE, None, repeat, cells, values))
         elif deliveries is None:
-            finished.append(FinishedRow(row, Status.VALID, None, _NONE, cells))
+            finished.append(FinishedRow(row, Status.VALID, None, _NONE, cells, values))
         else:
             status, profile_id, said = _delivered(row, deliveries.get(row), columns)
-            finished.append(FinishedRow(row, status, profile_id, said, cells))
+            finished.append(FinishedRow(row, status, profile_id, said, cells, values))
     return finished
+
+
+def _sent_values(checked: CheckedChunk) -> list[tuple[SentValue, ...]] | None:
+    """Each row's API values in the order of ``API_FIELDS`` (when the check kept them)."""
+    if checked.values is None:
+        return None
+    empty: list[SentValue] = [None] * len(checked.rows)
+    columns = [checked.values.get(f) or empty for f in API_FIELDS]
+    return list(zip(*columns, strict=True))
 
 
 def _delivered(
@@ -108,7 +120,7 @@ def _sent(
     status = _KIND_STATUS[outcome.kind]
     if status is Status.CREATED and outcome.profile_id:
         return status, outcome.profile_id, _NONE
-    code = ProblemCode.of(outcome.code, ProblemCode.API_REJECTED)
+    code = outcome.code or ProblemCode.API_REJECTED
     said: list[Problem] = []
     for field_name, api_message in outcome.field_errors.items():
         column = columns.column_name(field_name) if columns and field_name in _FIELDS else ""

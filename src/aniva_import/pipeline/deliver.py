@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,17 +101,21 @@ class Deliverer:
         ledger_path: Path,
         *,
         source: str,
+        ledger_api: str | None = None,
         batch_rows: int = 250,
         resend_unknown: bool = False,
         sender: Sender | None = None,
     ) -> None:
         self.settings = settings
         self.source = source
+        self.ledger_api = ledger_api or settings.api_url
         self.batch_rows = max(1, batch_rows)
         self.resend_unknown = resend_unknown
         self.interrupted = False
         #: the signal that stopped it (SIGINT for a Ctrl-C)
         self.stopped_by: int | None = None
+        #: seconds spent delivering (the ledger's writes and the requests)
+        self.elapsed = 0.0
         self._loop = asyncio.new_event_loop()
         self.ledger = Ledger(ledger_path)
         try:
@@ -149,7 +154,14 @@ class Deliverer:
 
     def deliver(self, candidates: Sequence[Candidate]) -> dict[int, Delivery]:
         """Send what must be sent of ``candidates``; what happened to each, by row."""
-        ledger, api_url = self.ledger, self.settings.api_url
+        started = time.perf_counter()
+        try:
+            return self._deliver(candidates)
+        finally:
+            self.elapsed += time.perf_counter() - started
+
+    def _deliver(self, candidates: Sequence[Candidate]) -> dict[int, Delivery]:
+        ledger, api_url = self.ledger, self.ledger_api
         keys = [ledger.key(api_url, c.group, identity_of(c.body)) for c in candidates]
         known = ledger.lookup(keys)
         found: dict[int, Delivery] = {}
@@ -231,15 +243,17 @@ class _ctrl_c_stops:  # noqa: N801 - a context manager used like a function
 
     def __init__(self, loop: asyncio.AbstractEventLoop, deliverer: Deliverer) -> None:
         self._loop, self._deliverer = loop, deliverer
-        self._installed = False
+        self._previous: dict[int, object] = {}
 
     def __enter__(self) -> None:
         if threading.current_thread() is threading.main_thread():
             for signum in _STOP_SIGNALS:  # SIGTERM, SIGHUP stop it as a Ctrl-C does
+                self._previous[signum] = signal.getsignal(signum)
                 self._loop.add_signal_handler(signum, self._deliverer.on_ctrl_c, signum)
-            self._installed = True
 
     def __exit__(self, *exc: object) -> None:
-        if self._installed:
-            for signum in _STOP_SIGNALS:
-                self._loop.remove_signal_handler(signum)
+        # asyncio leaves SIG_DFL behind: the handlers from before the batch come back
+        for signum, previous in self._previous.items():
+            self._loop.remove_signal_handler(signum)
+            signal.signal(signum, previous)  # type: ignore[arg-type]
+        self._previous.clear()

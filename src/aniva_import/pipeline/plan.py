@@ -47,7 +47,8 @@ def plan_file(
     """Map the columns and settle the conventions the settings and mapping give."""
     source = str(settings.input)
     columns = map_columns(
-        table.headers, mapping=mapping, source=source, trusted=table.header_trusted
+        table.headers, mapping=mapping, source=source, phone_column=settings.phone_column,
+        trusted=table.header_trusted,
     )
     group = settings.group or (mapping.group if mapping else None)
     if group is not None and not GROUP_SLUG_RE.match(group):
@@ -65,6 +66,8 @@ def plan_file(
         file_language=columns.file_language,
         date1904=table.info.date1904,
         fast_paths=settings.fast_paths,
+        bare_phone_numbers=mapping.bare_phone_numbers if mapping else None,
+        date_serials=table.info.kind != "csv" or bool(mapping and mapping.date_serials),
     )
     return Plan(
         columns=columns,
@@ -82,6 +85,10 @@ def phone_region(settings: Settings, mapping: MappingFile | None) -> str | None:
         return None
     import phonenumbers
 
+    if region.upper() == "UK":
+        raise ConfigError(
+            "The phone region is an ISO country code: the United Kingdom is GB, not UK."
+        )
     if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise ConfigError(
             f"The phone region {region!r} is not a country code phone numbers are "

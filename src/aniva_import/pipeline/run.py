@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import signal
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -27,19 +27,30 @@ from aniva_import.errors import (
     interrupt_exit_code,
 )
 from aniva_import.ledger import default_ledger_path
-from aniva_import.load import Table, is_workbook, open_table
+from aniva_import.load import Chunk, Table, is_workbook, open_table
 from aniva_import.mapping import MappingFile, header_recogniser, load_mapping_file
 from aniva_import.pipeline.check import CheckedChunk, check
 from aniva_import.pipeline.decide import finish_chunk, not_reached
 from aniva_import.pipeline.deliver import Candidate, Deliverer, body_of
 from aniva_import.pipeline.executor import Executor, executor_for
 from aniva_import.pipeline.interrupts import interrupt_after_the_write, no_second_interrupt
-from aniva_import.pipeline.outputs import check_output, check_summary_path
+from aniva_import.pipeline.outputs import (
+    check_output,
+    check_results_target,
+    check_summary_path,
+    remember_written,
+)
 from aniva_import.pipeline.plan import Plan, phone_region, plan_file
-from aniva_import.pipeline.prescan import settle_conventions
+from aniva_import.pipeline.prescan import phone_region_notes, settle_conventions
 from aniva_import.pipeline.warm_up import warm_up
 from aniva_import.report import RunReport, write_summary_json
-from aniva_import.results import ResultsWriter, default_results_path, open_results_writer
+from aniva_import.results import (
+    RESULTS_MARK,
+    ResultsWriter,
+    default_results_path,
+    open_results_writer,
+    values_path,
+)
 from aniva_import.send import SendSettings
 from aniva_import.settings import Settings
 
@@ -53,6 +64,12 @@ class Progressed:
 
     rows: int
     report: RunReport
+    #: what is happening: "opening" the file, "notes" (new notes in the report),
+    #: "checking" rows (``rows`` of them just finished), "stopping" after a Ctrl-C
+    stage: str = "checking"
+    #: rows expected in all (a workbook's row count, or a CSV's estimated from its
+    #: size and the first rows); None until known
+    total: int | None = None
 
 
 Progress = Callable[[Progressed], None]
@@ -103,9 +120,11 @@ class _Run:
         try:
             sending = None if settings.dry_run else send_settings(settings)
             report.api_url = None if sending is None else sending.api_url
-            if settings.results is not None:
-                check_output(settings, "results file", settings.results)
+            if settings.results is not None:  # the file itself is checked once it is open
+                check_output(settings, "results file", settings.results,
+                             input_is_results=settings.input.stem.endswith(RESULTS_MARK))
             mapping = load_mapping_file(settings.mapping) if settings.mapping else None
+            self.tell("opening")
             self.executor.prepare(
                 partial(warm_up, self.today, phone_region(settings, mapping)),
                 _size(settings.input),
@@ -114,14 +133,27 @@ class _Run:
             plan = plan_file(settings, mapping, table, self.today)
             report.unknown_columns = plan.columns.unknown
             plan = settle_conventions(table, plan)
-            results = settings.results or default_results_path(settings.input, table.info.kind)
-            check_output(settings, "results file", results)
+            report.notes.extend(self.notes(plan, table))
+            if report.notes:
+                self.tell("notes")
+            info = table.info
+            results = settings.results or default_results_path(
+                settings.input, info.kind, info.delimiter
+            )
+            is_results = plan.columns.is_results_file
+            check_results_target(settings, results, input_is_results=is_results)
+            if _shows_values(settings, results):
+                plan = replace(plan, keep_values=True)
+                if results.suffix.lower() != ".xlsx":
+                    check_results_target(settings, values_path(results),
+                                         input_is_results=False)
             report.results = results
             if sending is None:
                 self.write_results(table, plan, results, None)
             else:  # after the workers forked: the ledger and the event loop are this process's
                 with Deliverer(
                     sending, settings.state or default_ledger_path(),
+                    ledger_api=settings.ledger_api or sending.api_url,
                     source=settings.input.name, batch_rows=settings.send_batch_rows,
                     resend_unknown=settings.resend_unknown,
                 ) as deliverer:
@@ -131,6 +163,7 @@ class _Run:
                     finally:
                         report.sending = deliverer.stats
                         report.stop = deliverer.stop_reason
+                        report.delivery_seconds = deliverer.elapsed
         except OSError as error:  # the disk, not the data: say which file and why
             failure = OutputError(_os_message(error))
             self.fail(failure)
@@ -145,7 +178,8 @@ class _Run:
                 report.results = None
             self.finish(quietly=True)
             raise Interrupted(
-                "Interrupted: the results file lists what was done." if self.committed
+                ("Interrupted: the results file lists what was done; run the same command "
+                 "again to go on.") if self.committed
                 else "Interrupted before the results file could be written; run again to "
                 "check the file.",
                 code,
@@ -179,6 +213,24 @@ class _Run:
         report.header_row = table.header_row if table.skipped else None
         return table
 
+    def tell(self, stage: str) -> None:
+        """Tell the progress callback what is happening (no rows finished)."""
+        if self.progress:
+            self.progress(Progressed(0, self.report, stage=stage))
+
+    def notes(self, plan: Plan, table: Table) -> list[str]:
+        """What the user hears about how the file is read, before any row is judged."""
+        notes = list(phone_region_notes(table, plan))
+        columns = plan.columns
+        fallback = columns.fallbacks.get("phone")
+        if fallback is not None:
+            notes.insert(0, (
+                f"Phone numbers are taken from {columns.column_name('phone')!r}; rows "
+                f"without one use {columns.headers[fallback]!r}. To take one column only, "
+                "run with --phone-column NAME."
+            ))
+        return notes
+
     def write_results(
         self, table: Table, plan: Plan, path: Path, deliverer: Deliverer | None
     ) -> None:
@@ -188,10 +240,17 @@ class _Run:
         kept = plan.kept
         headers = [table.headers[i] for i in kept]
         positions = {f: kept.index(p) for f, p in plan.columns.positions.items()}
+        columns = plan.columns
         writer = open_results_writer(
-            path, headers, delimiter=table.info.delimiter, field_positions=positions
+            path, headers, delimiter=table.info.delimiter, field_positions=positions,
+            alternates={columns.headers[p]: kept.index(p) for p in columns.fallbacks.values()},
+            values=plan.keep_values and _shows_values(self.settings, path),
+            field_headers={f: columns.headers[p] for f, p in columns.positions.items()},
         )
         checked = None
+        estimate = _TotalEstimate(table, _size(table.info.path))
+        if self.progress:
+            self.progress(Progressed(0, self.report, total=estimate.known))
         try:
             checked = check(table, plan, self.executor, chunk_rows=self.settings.chunk_rows)
             for chunk, verdict in checked:
@@ -203,15 +262,18 @@ class _Run:
                     writer.write(rows)
                     self.report.add_rows(rows)
                 if self.progress:
-                    self.progress(Progressed(len(rows), self.report))
+                    total = estimate.update(chunk)
+                    self.progress(Progressed(len(rows), self.report, total=total))
                 _stop_if_interrupted(deliverer)  # the chunk being sent is written: stop here
         except KeyboardInterrupt as stop:
+            self.tell("stopping")
             if checked is not None:
                 checked.close()
             with no_second_interrupt():  # finishing the results file takes a moment
                 self.write_not_reached(writer, table, kept, sent=deliverer is not None)
             raise Interrupted(
-                "Interrupted: the results file lists what was done.", interrupt_exit_code(stop)
+                "Interrupted: the results file lists what was done; run the same command "
+                "again to go on.", interrupt_exit_code(stop),
             ) from None
         except BaseException:
             writer.discard()
@@ -219,6 +281,7 @@ class _Run:
         with interrupt_after_the_write():  # a finished file is kept, whatever happens
             writer.commit()
             self.committed = True
+            self.remember(writer)
 
     def write_not_reached(
         self, writer: ResultsWriter, table: Table, kept: tuple[int, ...], *, sent: bool
@@ -234,6 +297,15 @@ class _Run:
             raise
         writer.commit()
         self.committed = True
+        self.remember(writer)
+
+    def remember(self, writer: ResultsWriter) -> None:
+        """Record the files just written: a later run may replace them while unchanged."""
+        written = [writer.path]
+        extra = getattr(writer, "values_path", None)
+        if isinstance(extra, Path):
+            written.append(extra)
+        remember_written(self.settings, *written)
 
     def fail(self, error: AnivaImportError) -> None:
         report = self.report
@@ -286,8 +358,42 @@ def send_settings(settings: Settings) -> SendSettings:
         )
     return SendSettings(
         api_url=settings.api_url, api_key=settings.api_key, rate=settings.rate,
-        concurrency=settings.concurrency,
+        concurrency=settings.concurrency, read_timeout=settings.request_timeout,
     )
+
+
+class _TotalEstimate:
+    """The rows a table holds in all: a workbook knows (its used range); a CSV's are
+    estimated from its size and the length of the rows read so far."""
+
+    def __init__(self, table: Table, size: int) -> None:
+        self.known = table.rows_at_most
+        self.size = size
+        self.chars = self.sampled = self.rows = 0
+        width = 2 if (table.info.encoding or "").startswith("utf-16") else 1
+        self.bytes_per_char = width
+        self.separators = max(1, len(table.headers))
+
+    def update(self, chunk: Chunk) -> int | None:
+        self.rows += len(chunk)
+        if self.known is not None:
+            return max(self.known, self.rows)
+        if not self.size:
+            return None
+        for cells in chunk.rows[:200]:
+            self.chars += self.separators + sum(len(c) if isinstance(c, str) else 10
+                                                for c in cells)
+            self.sampled += 1
+        if not self.sampled:
+            return None
+        per_row = self.bytes_per_char * self.chars / self.sampled
+        return max(self.rows, round(self.size / per_row))
+
+
+def _shows_values(settings: Settings, results: Path) -> bool:
+    """Whether the results show the values to be sent: a workbook always (a second
+    sheet), CSV when asked (``show_values``: a companion file)."""
+    return settings.show_values or results.suffix.lower() == ".xlsx"
 
 
 def _size(path: Path) -> int:
@@ -298,5 +404,10 @@ def _size(path: Path) -> int:
 
 
 def _os_message(error: OSError) -> str:
-    where = f" {error.filename}" if error.filename else ""
+    name = str(error.filename) if error.filename else ""
+    if name.endswith(".partial") and Path(name).name.startswith("."):
+        # our own temporary file: name the folder it was to be written in
+        return (f"Cannot write in the folder {Path(name).parent}: "
+                f"{error.strerror or error}. Choose another place with --results PATH.")
+    where = f" {name}" if name else ""
     return f"Cannot write{where}: {error.strerror or error}."

@@ -12,6 +12,9 @@ from aniva_import.results import FinishedRow
 from aniva_import.send import SendStats, StopReason
 from aniva_import.types import PROBLEM_STATUSES
 
+#: rows remembered per problem kind (the summary names the first few)
+FIRST_ROWS = 5
+
 
 @dataclass
 class RunReport:
@@ -43,6 +46,13 @@ class RunReport:
     stop: StopReason | None = None
     #: a live run: requests an earlier, crashed run left in flight (now unknown)
     recovered: int = 0
+    #: a live run: seconds spent delivering rows (the ledger's writes and the requests)
+    delivery_seconds: float = 0.0
+    #: what the user should know about how the file was read (said once, before the
+    #: rows are judged; column names and options only)
+    notes: list[str] = field(default_factory=list)
+    #: the first few rows of each problem kind (row numbers are not patient data)
+    problem_rows: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
 
     def ranked_problems(self) -> list[tuple[tuple[str, str, str], int]]:
         """Problem kinds, most common first; ties in the order of the profile's fields
@@ -64,10 +74,14 @@ class RunReport:
         """Count finished rows (as they are written: a row counts once it is in the
         results file)."""
         self.counts.update(Counter(row.status.value for row in rows))
-        problem_counts = self.problem_counts
+        problem_counts, problem_rows = self.problem_counts, self.problem_rows
         for row in rows:
             for problem in row.problems:
-                problem_counts[(problem.field or "", problem.column, problem.code)] += 1
+                key = (problem.field or "", problem.column, problem.code)
+                problem_counts[key] += 1
+                first = problem_rows.setdefault(key, [])
+                if len(first) < FIRST_ROWS and row.row not in first:
+                    first.append(row.row)
         if rows:
             self.last_row = rows[-1].row
 

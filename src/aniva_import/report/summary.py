@@ -64,6 +64,7 @@ def _sending(report: RunReport) -> dict[str, Any] | None:
         "responses_429": stats.responses_429,
         "unknowns": stats.unknown,
         "elapsed_seconds": round(stats.elapsed, 3),
+        "delivery_seconds": round(report.delivery_seconds, 3),
         "achieved_rate": round(stats.achieved_rate, 2),
         "rate_limit": stats.rate_limit,
         "slowdowns": stats.slowdowns,

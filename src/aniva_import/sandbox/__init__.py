@@ -61,6 +61,8 @@ _WHERE: dict[str, str] = {
     "open_store": "aniva_import.sandbox._store",
     "serve": "aniva_import.sandbox._server",
     "sandbox_for_import": "aniva_import.sandbox._spawn",
+    "SANDBOX_API": "aniva_import.sandbox._spawn",
+    "SpawnedSandbox": "aniva_import.sandbox._spawn",
 }
 
 __all__ = [
@@ -76,6 +78,7 @@ __all__ = [
     "ERROR_STATUSES",
     "GROUP_ERROR_STATUSES",
     "RATE_LIMIT_RANGE",
+    "SANDBOX_API",
     "Access",
     "Clock",
     "ConnectionDropped",
@@ -86,6 +89,7 @@ __all__ = [
     "SandboxConfig",
     "SandboxKey",
     "SandboxState",
+    "SpawnedSandbox",
     "SqliteStore",
     "Stats",
     "banner",
@@ -145,7 +149,7 @@ if TYPE_CHECKING:
         is_loopback,
         serve,
     )
-    from aniva_import.sandbox._spawn import sandbox_for_import
+    from aniva_import.sandbox._spawn import SANDBOX_API, SpawnedSandbox, sandbox_for_import
     from aniva_import.sandbox._store import (
         MemoryStore,
         ProfileStore,

@@ -6,9 +6,11 @@ for a cross-origin write and (with ``--allow-remote``) 401 without a known key.
 
 Order of checks on ``POST /api/v1/profiles`` (our assumption; documented in the
 OpenAPI description): 431 head too large → 421 wrong ``Host`` → injected faults
-(drop before processing, 429, latency, 5xx) → 401 unknown or missing key → 403
+(drop before processing, 429, 5xx) → 401 unknown or missing key → 403
 key without ``CREATE_USER`` → 413 body over the cap (from ``Content-Length``
-before reading, else while reading) → 400 body not JSON / fixed group error
+before reading, else while reading) → the latency fault (the request is received
+whole, then processed slowly: a client that gives up meanwhile does not stop it
+from being stored) → 400 body not JSON / fixed group error
 fault → 400 validation → 404 unknown group → 403 group outside the key's access
 context → 201 (then, maybe, drop after storing).  The body is read only after
 the key checks; a response sent before it is read closes the connection, except
@@ -186,8 +188,6 @@ def _profiles_endpoint(state: SandboxState) -> Callable[[Request], Awaitable[Res
                 429,
                 {"Retry-After": retry_after},
             )
-        if faults.latency_seconds > 0:
-            await clock.sleep(faults.latency_seconds)
         injected = faults.random_error()
         if injected is not None:
             await drain(request)
@@ -202,6 +202,9 @@ def _profiles_endpoint(state: SandboxState) -> Callable[[Request], Awaitable[Res
             raw = await read_body(request, limit)
         except BodyTooLarge as error:
             return _too_large(error)
+        if faults.latency_seconds > 0:  # slow processing of a request received whole: a
+            await clock.sleep(faults.latency_seconds)  # client that gives up meanwhile
+            # leaves it to be processed (and stored), as a real server would
         if not _is_json(request.headers.get("content-type", "")):
             return _fail(400, "The Content-Type must be application/json.", {})
         try:

@@ -2,8 +2,10 @@
 default port, or a new one in a child process for as long as the import runs.
 
 The child is ``python -m aniva_import sandbox`` on the default address
-(``http://127.0.0.1:8787``, a contract), so the import ledger sees the same API URL
-every time and a second run of the same file finds its patients already imported.
+(``http://127.0.0.1:8787``, a contract), or a free loopback port when another program
+holds that one.  Either way the import ledger records a sandbox import under
+:data:`SANDBOX_API`, so a second run of the same file finds its patients already
+imported.
 Running it in its own process keeps the importing process free of threads (it forks
 worker processes) and of the server's work.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Final
 
 from aniva_import.errors import ConfigError
@@ -38,14 +42,31 @@ def _is_sandbox(root: str) -> bool:
     return isinstance(document, dict) and document.get("service") == _SERVICE
 
 
+@dataclass(frozen=True, slots=True)
+class SpawnedSandbox:
+    """The sandbox an import goes to: its API base, and whether it was started for it
+    (False: one already running there was used, with whatever faults it has)."""
+
+    base_url: str
+    started: bool
+
+
+#: the API a sandbox import is recorded under in the ledger, whatever port it ran on
+SANDBOX_API: Final = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}{API_PREFIX}"
+
+
 @contextlib.contextmanager
-def sandbox_for_import(port: int = DEFAULT_PORT) -> Iterator[str]:
-    """The base URL of a sandbox on loopback (``http://127.0.0.1:8787/api/v1``): one
-    that already runs there, or one started now and stopped when the block ends."""
+def sandbox_for_import(port: int = DEFAULT_PORT) -> Iterator[SpawnedSandbox]:
+    """A sandbox on loopback (``http://127.0.0.1:8787/api/v1``): one that already runs
+    there, or one started now and stopped when the block ends — on a free port when
+    something else holds the default one."""
     root = f"http://{DEFAULT_HOST}:{port}"
     if _is_sandbox(root):
-        yield root + API_PREFIX
+        yield SpawnedSandbox(root + API_PREFIX, started=False)
         return
+    if port and not _port_free(port):
+        port = _free_port()
+        root = f"http://{DEFAULT_HOST}:{port}"
     with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
         child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "aniva_import", "sandbox", "--host", DEFAULT_HOST,
@@ -54,9 +75,24 @@ def sandbox_for_import(port: int = DEFAULT_PORT) -> Iterator[str]:
         )
         try:
             _wait_until_serving(child, root, errors)
-            yield root + API_PREFIX
+            yield SpawnedSandbox(root + API_PREFIX, started=True)
         finally:
             _stop(child)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((DEFAULT_HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((DEFAULT_HOST, 0))
+        return int(probe.getsockname()[1])
 
 
 def _wait_until_serving(child: subprocess.Popen[bytes], root: str, errors: IO[str]) -> None:

@@ -12,14 +12,15 @@ One module per concept: :mod:`.client` (the httpx client and the URL check),
 limiter that finds the API's limit), :mod:`.retry_after`, :mod:`.errors_body`,
 :mod:`.classify` (what an answer means), :mod:`.retry` (the one tenacity policy),
 :mod:`.breaker`, :mod:`.sender` (:class:`Sender`), :mod:`.outcome`, :mod:`.stop`,
-:mod:`.stats`, :mod:`.settings`.
+:mod:`.stats`, :mod:`.settings`; private: ``_probe`` (the group probe), ``_exchange``
+(one request), ``_outcomes``, ``_messages`` (every sentence).
 """
 
 from aniva_import.send.adaptive import AdaptiveRateLimiter
 from aniva_import.send.client import check_api_url, is_loopback_host, user_agent
 from aniva_import.send.errors_body import ErrorBody, read_error_body
 from aniva_import.send.limiter import FixedRateLimiter, Permit, RateLimiter, TokenBucket
-from aniva_import.send.outcome import Code, OutcomeKind, SendOutcome, SendRequest
+from aniva_import.send.outcome import OutcomeKind, SendOutcome, SendRequest
 from aniva_import.send.retry import RetryPolicy
 from aniva_import.send.retry_after import DEFAULT_RETRY_AFTER, parse_retry_after
 from aniva_import.send.sender import Sender
@@ -31,7 +32,6 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_RETRY_AFTER",
     "AdaptiveRateLimiter",
-    "Code",
     "ErrorBody",
     "FixedRateLimiter",
     "OutcomeKind",

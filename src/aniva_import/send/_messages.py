@@ -7,10 +7,11 @@ never repeat the API's own text (that goes in ``api_message``/``field_errors``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from http import HTTPStatus
 
+from aniva_import.problems import ProblemCode
 from aniva_import.send.classify import Cause, Verdict
-from aniva_import.send.outcome import Code
 from aniva_import.send.retry import GiveUp
 
 _CHECK_FIRST = "check in Aniva whether it exists before sending this row again"
@@ -37,8 +38,8 @@ def rejected(verdict: Verdict) -> str:
             "Aniva what the answer means.")
 
 
-def group_refused(code: Code, group: str, *, inferred: bool = False) -> str:
-    if code is Code.GROUP_NOT_FOUND:
+def group_refused(code: ProblemCode, group: str, *, inferred: bool = False) -> str:
+    if code is ProblemCode.GROUP_NOT_FOUND:
         return (f"The API says profile group '{group}' does not exist ({http(404)}); "
                 "check the group's name (slug) and run again.")
     if inferred:
@@ -82,11 +83,11 @@ REDIRECT_ROW = (
 
 
 def stop(
-    code: Code,
+    code: ProblemCode,
     verdict: Verdict | None,
     *,
     host: str,
-    group: str | None = None,
+    groups: Sequence[str] = (),
     attempts: int = 0,
     give_up: GiveUp | None = None,
     max_wait: float = 0.0,
@@ -94,30 +95,32 @@ def stop(
 ) -> str:
     """The sentence of a reason to stop the whole run."""
     status = verdict.status if verdict is not None else None
-    if code is Code.KEY_REFUSED:
+    if code is ProblemCode.KEY_REFUSED:
         return (f"The API refused the API key ({http(401)}): check that the key is complete "
                 "and still valid, then run again.")
-    if code is Code.SCOPE_MISSING:
+    if code is ProblemCode.SCOPE_MISSING:
         return ("The API key lacks the CREATE_USER scope needed to create profiles "
                 f"({http(403)}): ask Aniva for a key with it, then run again.")
-    if code is Code.FORBIDDEN:
-        where = f"profile group '{group}'" if group else "the profile group"
+    if code is ProblemCode.FORBIDDEN:
+        names = " and ".join(f"'{group}'" for group in groups)
+        where = (f"profile group {names} is" if len(groups) == 1
+                 else f"profile groups {names} are" if groups else "the profile group is")
         return (f"The API refused with {http(403)} without saying why: either the API key "
-                f"lacks the CREATE_USER scope, or {where} is outside the key's access "
+                f"lacks the CREATE_USER scope, or {where} outside the key's access "
                 "context; check both with Aniva, then run again.")
-    if code is Code.TLS_FAILED:
+    if code is ProblemCode.TLS_FAILED:
         return (f"The TLS certificate of {host} could not be verified, so nothing more was "
                 "sent: if your network uses its own certificate authority, add it to this "
                 "computer's trust store; otherwise check the API address.")
-    if code is Code.TOO_MANY_UNKNOWN:
+    if code is ProblemCode.TOO_MANY_UNKNOWN:
         return (f"{unknown_limit} requests in a row got no clear answer from the API "
                 "(server errors, timeouts or broken connections), so the import stopped "
                 "before more rows end up unknown: check the API's status, and check the "
                 "unknown rows in Aniva before sending them again.")
-    if code is Code.UNEXPECTED_RESPONSE:
+    if code is ProblemCode.UNEXPECTED_RESPONSE:
         return (f"The API answered {http(status)}, which it does not document for creating "
                 "profiles, so the import stopped: check the API address.")
-    if code is Code.INTERRUPTED:
+    if code is ProblemCode.INTERRUPTED:
         return "The import was interrupted; the rows not yet sent were not sent."
     return _unavailable(verdict, host=host, attempts=attempts, give_up=give_up,
                         max_wait=max_wait)
@@ -160,15 +163,15 @@ def _unavailable(
     return f"The API at {host} could not be reached {tries}: check the network, or {later}."
 
 
-def not_sent(code: Code) -> str:
+def not_sent(code: ProblemCode) -> str:
     """The sentence of a row left unsent because the run stopped for ``code``."""
     why = {
-        Code.KEY_REFUSED: "the API refused the API key",
-        Code.SCOPE_MISSING: "the API key lacks the CREATE_USER scope",
-        Code.FORBIDDEN: "the API refused with HTTP 403 (scope or group, see the summary)",
-        Code.TLS_FAILED: "the API's TLS certificate could not be verified",
-        Code.TOO_MANY_UNKNOWN: "too many requests in a row got no clear answer",
-        Code.UNEXPECTED_RESPONSE: "the API gave an answer it does not document",
-        Code.INTERRUPTED: "the import was interrupted",
+        ProblemCode.KEY_REFUSED: "the API refused the API key",
+        ProblemCode.SCOPE_MISSING: "the API key lacks the CREATE_USER scope",
+        ProblemCode.FORBIDDEN: "the API refused with HTTP 403 (scope or group, see the summary)",
+        ProblemCode.TLS_FAILED: "the API's TLS certificate could not be verified",
+        ProblemCode.TOO_MANY_UNKNOWN: "too many requests in a row got no clear answer",
+        ProblemCode.UNEXPECTED_RESPONSE: "the API gave an answer it does not document",
+        ProblemCode.INTERRUPTED: "the import was interrupted",
     }.get(code, "the API could not be reached")
     return f"Not sent, because {why}; nothing was created for this row: run the import again."

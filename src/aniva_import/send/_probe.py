@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Final
 
-from aniva_import.send.outcome import Code
+from aniva_import.problems import ProblemCode
 
 #: :meth:`BatchPlan.pick` when every row left waits for an answer in flight
 WAIT: Final = -1
@@ -28,7 +28,7 @@ WAIT: Final = -1
 class Refusal:
     """Why a group's rows fail without a request."""
 
-    code: Code
+    code: ProblemCode
     status: int
     message: str
 

@@ -47,10 +47,11 @@ class AdaptiveRateLimiter(PausingLimiter):
         initial_rate: float = 20.0,
         max_rate: float = 10_000.0,
         min_rate: float = 0.5,
-        doubling_time: float = 0.1,
+        doubling_time: float = 0.05,
         backoff: float = 0.9,
         recovery_time: float = 3.0,
         min_utilisation: float = 0.5,
+        burst: float = 1.0,
         clock: Clock,
         sleep: Sleep,
     ) -> None:
@@ -58,7 +59,7 @@ class AdaptiveRateLimiter(PausingLimiter):
             raise ValueError("the rates must satisfy 0 < min_rate <= initial_rate <= max_rate")
         if not (0 < backoff < 1 and recovery_time > 0 and doubling_time > 0):
             raise ValueError("backoff must be a fraction; the times must be positive")
-        super().__init__(initial_rate, clock=clock, sleep=sleep)
+        super().__init__(initial_rate, burst=burst, clock=clock, sleep=sleep)
         self._max_rate = max_rate
         self._min_rate = min_rate
         self._doubling = doubling_time

@@ -10,8 +10,8 @@ unknown streak.  Once open it stays open: the run stops and the user runs again.
 
 from __future__ import annotations
 
+from aniva_import.problems import ProblemCode
 from aniva_import.send.classify import Action, Cause, Verdict
-from aniva_import.send.outcome import Code
 
 
 class CircuitBreaker:
@@ -21,7 +21,7 @@ class CircuitBreaker:
         self.unknown_limit = unknown_limit
         self.unknown_streak = 0
         #: why it opened (None while closed), and the last verdict that opened it
-        self.code: Code | None = None
+        self.code: ProblemCode | None = None
         self.verdict: Verdict | None = None
 
     @property
@@ -33,15 +33,15 @@ class CircuitBreaker:
         if verdict.action is Action.UNKNOWN:
             self.unknown_streak += 1
             if self.unknown_streak >= self.unknown_limit:
-                self._open(Code.TOO_MANY_UNKNOWN, verdict)
+                self._open(ProblemCode.TOO_MANY_UNKNOWN, verdict)
         elif verdict.action is not Action.RETRY or verdict.cause is Cause.STATUS:
             self.unknown_streak = 0
 
     def gave_up(self, verdict: Verdict) -> None:
         """A row spent its budget on ``verdict`` (certainly nothing created)."""
-        self._open(Code.API_UNAVAILABLE, verdict)
+        self._open(ProblemCode.API_UNAVAILABLE, verdict)
 
-    def _open(self, code: Code, verdict: Verdict) -> None:
+    def _open(self, code: ProblemCode, verdict: Verdict) -> None:
         if self.code is None:
             self.code = code
             self.verdict = verdict

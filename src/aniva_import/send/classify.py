@@ -36,8 +36,8 @@ from typing import Final
 
 import httpx
 
+from aniva_import.problems import ProblemCode
 from aniva_import.send.errors_body import ErrorBody, read_error_body
-from aniva_import.send.outcome import Code
 from aniva_import.send.retry_after import DEFAULT_RETRY_AFTER, parse_retry_after
 
 #: phrases of a 403 body that name the missing scope / the group's access context
@@ -81,7 +81,7 @@ class Verdict:
     """What one attempt came to."""
 
     action: Action
-    code: Code
+    code: ProblemCode | None  # None: created, with its id
     cause: Cause = Cause.STATUS
     status: int | None = None
     profile_id: str | None = None
@@ -107,42 +107,44 @@ def classify_response(
     """The verdict on an HTTP answer with ``content`` (its body, perhaps cut short)."""
     if 200 <= status < 300:
         profile_id = _profile_id(content)
-        code = Code.CREATED if profile_id else Code.CREATED_WITHOUT_ID
+        code = None if profile_id else ProblemCode.CREATED_WITHOUT_ID
         return Verdict(Action.CREATED, code, status=status, profile_id=profile_id)
     if status == 429:
         retry_after = parse_retry_after(headers.get("retry-after"), now=wall_now)
         return Verdict(
             Action.RETRY,
-            Code.API_UNAVAILABLE,
+            ProblemCode.API_UNAVAILABLE,
             status=status,
             retry_after=DEFAULT_RETRY_AFTER if retry_after is None else retry_after,
         )
     if status in (503, 408):
         retry_after = parse_retry_after(headers.get("retry-after"), now=wall_now)
-        return Verdict(Action.RETRY, Code.API_UNAVAILABLE, status=status, retry_after=retry_after)
+        return Verdict(Action.RETRY, ProblemCode.API_UNAVAILABLE, status=status,
+                       retry_after=retry_after)
     if status < 200 or 300 <= status < 400:
-        return Verdict(Action.STOP, Code.UNEXPECTED_RESPONSE, status=status)
+        return Verdict(Action.STOP, ProblemCode.UNEXPECTED_RESPONSE, status=status)
     body = read_error_body(content, headers.get("content-type"))
     if status == 401:
-        return Verdict(Action.STOP, Code.KEY_REFUSED, status=status, body=body)
+        return Verdict(Action.STOP, ProblemCode.KEY_REFUSED, status=status, body=body)
     if status == 403:
         if body.mentions(*SCOPE_PHRASES):
-            return Verdict(Action.STOP, Code.SCOPE_MISSING, status=status, body=body)
+            return Verdict(Action.STOP, ProblemCode.SCOPE_MISSING, status=status, body=body)
         if body.mentions(*GROUP_PHRASES):
-            return Verdict(Action.GROUP_REFUSED, Code.GROUP_FORBIDDEN, status=status, body=body)
-        return Verdict(Action.FORBIDDEN, Code.FORBIDDEN, status=status, body=body)
+            return Verdict(Action.GROUP_REFUSED, ProblemCode.GROUP_FORBIDDEN, status=status,
+                           body=body)
+        return Verdict(Action.FORBIDDEN, ProblemCode.FORBIDDEN, status=status, body=body)
     if status == 404:
-        return Verdict(Action.GROUP_REFUSED, Code.GROUP_NOT_FOUND, status=status, body=body)
+        return Verdict(Action.GROUP_REFUSED, ProblemCode.GROUP_NOT_FOUND, status=status, body=body)
     if status < 500:
-        return Verdict(Action.FAILED, Code.API_REJECTED, status=status, body=body)
-    return Verdict(Action.UNKNOWN, Code.OUTCOME_UNKNOWN, status=status, body=body)
+        return Verdict(Action.FAILED, ProblemCode.API_REJECTED, status=status, body=body)
+    return Verdict(Action.UNKNOWN, ProblemCode.OUTCOME_UNKNOWN, status=status, body=body)
 
 
 def classify_exception(error: Exception) -> Verdict:
     """The verdict on a request that got no answer because of ``error``."""
     if isinstance(error, httpx.ConnectError):
         if _caused_by(error, ssl.SSLCertVerificationError):
-            return Verdict(Action.STOP, Code.TLS_FAILED, Cause.TLS_VERIFY)
+            return Verdict(Action.STOP, ProblemCode.TLS_FAILED, Cause.TLS_VERIFY)
         if _caused_by(error, ssl.SSLError):
             cause = Cause.TLS_HANDSHAKE
         elif _caused_by(error, socket.gaierror):
@@ -151,7 +153,7 @@ def classify_exception(error: Exception) -> Verdict:
             cause = Cause.REFUSED
         else:
             cause = Cause.CONNECT
-        return Verdict(Action.RETRY, Code.API_UNAVAILABLE, cause)
+        return Verdict(Action.RETRY, ProblemCode.API_UNAVAILABLE, cause)
     nothing_sent = {
         httpx.ConnectTimeout: Cause.CONNECT_TIMEOUT,
         httpx.PoolTimeout: Cause.POOL_TIMEOUT,
@@ -159,10 +161,10 @@ def classify_exception(error: Exception) -> Verdict:
     }
     for kind, cause in nothing_sent.items():
         if isinstance(error, kind):
-            return Verdict(Action.RETRY, Code.API_UNAVAILABLE, cause)
+            return Verdict(Action.RETRY, ProblemCode.API_UNAVAILABLE, cause)
     if isinstance(error, httpx.LocalProtocolError):
         # h11 refused to write the request: nothing left this machine
-        return Verdict(Action.NOT_SENT, Code.INVALID_REQUEST, Cause.TRANSPORT)
+        return Verdict(Action.NOT_SENT, ProblemCode.INVALID_REQUEST, Cause.TRANSPORT)
     maybe_sent = {
         httpx.ReadTimeout: Cause.READ_TIMEOUT,
         httpx.WriteTimeout: Cause.WRITE_TIMEOUT,
@@ -172,8 +174,8 @@ def classify_exception(error: Exception) -> Verdict:
     }
     for kind, cause in maybe_sent.items():
         if isinstance(error, kind):
-            return Verdict(Action.UNKNOWN, Code.OUTCOME_UNKNOWN, cause)
-    return Verdict(Action.UNKNOWN, Code.OUTCOME_UNKNOWN, Cause.TRANSPORT)
+            return Verdict(Action.UNKNOWN, ProblemCode.OUTCOME_UNKNOWN, cause)
+    return Verdict(Action.UNKNOWN, ProblemCode.OUTCOME_UNKNOWN, Cause.TRANSPORT)
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:

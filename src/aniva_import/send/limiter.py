@@ -120,12 +120,13 @@ class PausingLimiter:
 
     async def acquire(self) -> Permit:
         while True:
+            epoch = self._epoch
             now = self._clock()
             if now < self._paused_until:
                 await self._sleep(self._paused_until - now)
-                continue
-            epoch = self._epoch
-            wait = self._bucket.reserve(now)
+                if epoch != self._epoch:
+                    continue  # the pause was lengthened meanwhile
+            wait = self._bucket.reserve(self._clock())
             if wait > 0:
                 await self._sleep(wait)
                 if epoch != self._epoch:

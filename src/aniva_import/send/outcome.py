@@ -2,7 +2,7 @@
 
 A row's outcome is data, never an exception: :class:`SendOutcome` says whether the
 profile was created (with its id), refused (with the API's field messages), left
-uncertain, or never sent, with a stable :class:`Code` and one sentence for the
+uncertain, or never sent, with a stable :class:`ProblemCode` and one sentence for the
 clinic admin.  Messages never contain patient data or the API key.
 """
 
@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
+
+from aniva_import.problems import ProblemCode
 
 _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 _MAX_IDEMPOTENCY_KEY = 255
@@ -25,46 +27,6 @@ class OutcomeKind(enum.StrEnum):
     FAILED = "failed"  # the API refused the row; nothing was created
     UNKNOWN = "unknown"  # the request may or may not have created a profile
     NOT_SENT = "not_sent"  # certainly nothing created: never sent, or refused before processing
-
-
-class Code(enum.StrEnum):
-    """Stable problem codes of :attr:`SendOutcome.code` and :attr:`StopReason.code`.
-
-    Row codes: ``created``, ``created_without_id``, ``api_rejected``,
-    ``group_not_found``, ``group_forbidden``, ``outcome_unknown``, ``invalid_request``.
-    Run codes (a :class:`~aniva_import.send.StopReason`, and the code of every row
-    left ``not_sent`` by it): the rest.
-    """
-
-    CREATED = "created"
-    #: 2xx, but the answer held no readable profile id (the profile exists)
-    CREATED_WITHOUT_ID = "created_without_id"
-    #: 400 (or another 4xx): the API refused the row's values
-    API_REJECTED = "api_rejected"
-    #: 404: the row's profile group does not exist
-    GROUP_NOT_FOUND = "group_not_found"
-    #: 403: the row's profile group is outside the key's access context
-    GROUP_FORBIDDEN = "group_forbidden"
-    #: 500/502/504, a read timeout, a connection broken after sending: maybe created
-    OUTCOME_UNKNOWN = "outcome_unknown"
-    #: the row's request could not be built or written (never sent; a bug, not the user's)
-    INVALID_REQUEST = "invalid_request"
-    #: 401: the API does not accept the key
-    KEY_REFUSED = "key_refused"
-    #: 403: the key lacks the CREATE_USER scope
-    SCOPE_MISSING = "scope_missing"
-    #: 403 that does not say whether the scope or the group is the problem
-    FORBIDDEN = "forbidden"
-    #: unreachable, or 429/503 past every retry, or a Retry-After longer than we wait
-    API_UNAVAILABLE = "api_unavailable"
-    #: the API's TLS certificate could not be verified (never retried)
-    TLS_FAILED = "tls_failed"
-    #: too many outcomes in a row were unknown: stopped so no more rows end up unknown
-    TOO_MANY_UNKNOWN = "too_many_unknown"
-    #: an answer that fits nothing documented (a redirect, 1xx): the URL is likely wrong
-    UNEXPECTED_RESPONSE = "unexpected_response"
-    #: the user stopped the run (Ctrl-C)
-    INTERRUPTED = "interrupted"
 
 
 def _header_safe(value: str) -> bool:
@@ -108,7 +70,7 @@ class SendOutcome:
 
     row: int
     kind: OutcomeKind
-    code: str
+    code: ProblemCode | None
     profile_id: str | None = None
     message: str | None = None
     api_message: str | None = None

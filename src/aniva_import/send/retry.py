@@ -141,9 +141,19 @@ class Retrier:
         """Call ``attempt`` until its verdict is final or the budget is spent.
 
         Gives back the last verdict and, when it is still :attr:`Action.RETRY`, why
-        the row stopped being retried.  Exceptions of ``attempt`` propagate.
+        the row stopped being retried.  Exceptions of ``attempt`` propagate.  The
+        first attempt is made before tenacity is involved (most rows need no
+        other); a retryable first verdict is handed to the policy as its first outcome.
         """
-        result: Verdict | tuple[Verdict, GiveUp] = await self._template.copy()(attempt)
+        first = await attempt()
+        if not _wants_retry(first):
+            return first, None  # the usual case, without tenacity's bookkeeping
+        replay = [first]
+
+        async def again() -> Verdict:
+            return replay.pop() if replay else await attempt()
+
+        result: Verdict | tuple[Verdict, GiveUp] = await self._template.copy()(again)
         if isinstance(result, tuple):
             return result
         return result, None

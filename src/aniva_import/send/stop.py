@@ -11,29 +11,29 @@ from aniva_import.errors import (
     ApiUnavailable,
     Interrupted,
 )
-from aniva_import.send.outcome import Code
+from aniva_import.problems import ProblemCode
 
-_REFUSED = frozenset({Code.KEY_REFUSED, Code.SCOPE_MISSING, Code.FORBIDDEN})
+_REFUSED = frozenset({ProblemCode.KEY_REFUSED, ProblemCode.SCOPE_MISSING, ProblemCode.FORBIDDEN})
 
 
 @dataclass(frozen=True, slots=True)
 class StopReason:
-    """``code`` (a :class:`Code`), ``message`` (one or two sentences for the user, no
+    """``code`` (a :class:`ProblemCode`), ``message`` (one or two sentences for the user, no
     patient data), ``exit_code``: 130 when interrupted, else 3, or 2 when no request
     ever reached the API and nothing was created (nothing was done)."""
 
-    code: Code
+    code: ProblemCode
     message: str
     exit_code: int
 
     def error(self) -> AnivaImportError:
         """The run-level exception of this reason, for a caller that raises."""
         error: AnivaImportError
-        if self.code is Code.INTERRUPTED:
+        if self.code is ProblemCode.INTERRUPTED:
             error = Interrupted(self.message)
         elif self.code in _REFUSED:
             error = ApiRefused(self.message)
-        elif self.code is Code.TLS_FAILED:
+        elif self.code is ProblemCode.TLS_FAILED:
             error = ApiTlsFailure(self.message)
         else:
             error = ApiUnavailable(self.message)
