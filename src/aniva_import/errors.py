@@ -61,9 +61,32 @@ class ApiUnavailable(ApiError):
 
 
 class Interrupted(AnivaImportError):
-    """The user interrupted the run (Ctrl-C); exit 130."""
+    """The run was interrupted: Ctrl-C (exit 130), or SIGTERM / SIGHUP (143 / 129: what
+    cron, systemd and a closed terminal send), handled alike."""
 
     exit_code = 130
+
+    def __init__(self, message: str, exit_code: int = 130) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised like a Ctrl-C (the CLI installs the handler) so that the
+    run stops the same way: results written, summary written; exit 128 + the signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def interrupt_exit_code(stop: BaseException) -> int:
+    """The exit code of an interruption: 130 for Ctrl-C, 128 + the signal otherwise."""
+    return stop.exit_code if isinstance(stop, Terminated) else 130
 
 
 class OutputError(InputError):

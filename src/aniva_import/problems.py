@@ -33,6 +33,10 @@ class ProblemCode(enum.StrEnum):
 
     # -- the file's structure
     EXTRA_CELLS = "extra_cells", "a row with more cells than the header; they would be lost"
+    UNBALANCED_QUOTE = (
+        "unbalanced_quote",
+        'a CSV line with a quote (`"`) that is never closed; its cells may be cut wrongly',
+    )
     SPREADSHEET_ERROR = (
         "spreadsheet_error",
         "a formula's error value (`#N/A`, `#REF!`, `#NV`, `Err:502` …) instead of a value",

@@ -52,6 +52,8 @@ class Settings:
     mapping: Path | None = None
     phone_region: str | None = None
     sheet: str | None = None
+    #: a text file's encoding, when its detection stays uncertain (``--encoding``)
+    encoding: str | None = None
     results: Path | None = None
     api_url: str = DEFAULT_API_URL
     api_key: ApiKey | None = field(default=None, repr=False)

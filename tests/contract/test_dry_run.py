@@ -330,10 +330,13 @@ def test_sheet_option_picks_the_worksheet(cli: Cli, tmp_path: Path) -> None:
     assert cli("run", str(source), "--dry-run", "--group", "g").code == 2  # first sheet
     result = cli("run", str(source), "--dry-run", "--group", "g", "--sheet", "Patienten")
     assert result.code == 0, result.err
-    assert "sheet 'Patienten'" in result.out
+    assert "(xlsx, sheet 2)" in result.out  # by position: sheet names can be patients'
+    assert "Patienten" not in result.out
     missing = cli("run", str(source), "--dry-run", "--group", "g", "--sheet", "Daten")
     assert missing.code == 2
-    assert "Patienten" in missing.err  # names the sheets that exist
+    assert "Patienten" not in missing.err
+    assert "Daten" not in missing.err
+    assert "1 to 2" in missing.err  # counts them: --sheet takes a position too
 
 
 class _Tty(io.StringIO):
@@ -367,7 +370,7 @@ def test_a_file_without_a_header_row_never_echoes_its_first_row(
     result = cli("run", str(source), "--dry-run", "--group", "demo-clinic",
                  "--summary-json", str(summary))
     assert result.code == 2
-    assert "add one" in result.err
+    assert "add a header row" in result.err
     for secret in ("Anna", "Schmidt", "1985", "anna@"):
         assert secret not in result.err
         assert secret not in summary.read_text(encoding="utf-8")

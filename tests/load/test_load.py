@@ -341,9 +341,16 @@ EXPECTED_WORKBOOK_ROWS: list[list[Cell]] = [
 ]
 
 
+def known(header: str) -> bool:
+    """A recogniser for the headers of :func:`patient_workbook`."""
+    return header in {"Name", "Geburtsdatum", "Telefon", "Größe"}
+
+
 @pytest.mark.parametrize("epoch_1904", [False, True])
 def test_xlsx_cells_dates_numbers_and_numbering(tmp_path: Path, epoch_1904: bool) -> None:
-    table = open_table(patient_workbook(tmp_path / "p.xlsx", epoch_1904=epoch_1904))
+    table = open_table(
+        patient_workbook(tmp_path / "p.xlsx", epoch_1904=epoch_1904), recognise=known
+    )
     assert table.info.kind == "xlsx"
     assert table.info.sheet == "Patients"
     assert table.info.date1904 is epoch_1904
@@ -360,7 +367,7 @@ def test_xlsx_cells_dates_numbers_and_numbering(tmp_path: Path, epoch_1904: bool
 def test_xlsm_extension_reads_like_xlsx(tmp_path: Path) -> None:
     source = patient_workbook(tmp_path / "p.xlsx")
     path = source.rename(tmp_path / "p.xlsm")
-    table = open_table(path)
+    table = open_table(path, recognise=known)
     assert table.info.kind == "xlsm"
     assert read_all(table)[1] == EXPECTED_WORKBOOK_ROWS
 
@@ -429,6 +436,7 @@ def test_sheet_selection(tmp_path: Path) -> None:
     path = patient_workbook(tmp_path / "p.xlsx")
     table = open_table(path, sheet="Other")
     assert table.info.sheet == "Other"
+    assert (table.info.sheet_index, table.info.sheets) == (2, 2)
     assert table.headers == ("Sheet", "two")
     assert read_all(table)[1] == [["x", "y"]]
     assert open_table(path, sheet=" other ").info.sheet == "Other"
@@ -436,9 +444,11 @@ def test_sheet_selection(tmp_path: Path) -> None:
         open_table(path, sheet="Missing")
     message = str(raised.value)
     assert str(path) in message
-    assert "'Patients'" in message
-    assert "'Other'" in message
-    assert "'Missing'" in message
+    assert "1 to 2" in message  # sheets by position: a sheet's name may be a patient's
+    assert "Patients" not in message
+    assert "Other" not in message
+    assert "Missing" not in message
+    assert open_table(path, sheet="2", recognise=known).headers == ("Sheet", "two")
 
 
 def test_default_sheet_is_first_visible_worksheet(tmp_path: Path) -> None:
@@ -463,9 +473,20 @@ def test_empty_sheet_is_an_input_error(tmp_path: Path) -> None:
     wb.create_sheet("Two").append(["Name"])
     path = tmp_path / "e.xlsx"
     wb.save(path)
-    with pytest.raises(InputError, match="is empty: no header row found"):
+    with pytest.raises(InputError) as raised:
         open_table(path)
+    message = str(raised.value)
+    assert message == (
+        f"sheet 1 of {path} is empty, but sheet 2 of its 2 sheets hold data: choose one "
+        "with --sheet 2 (a sheet's position or its name)"
+    )
+    assert "Two" not in message
     assert open_table(path, sheet="Two").headers == ("Name",)
+    assert open_table(path, sheet="2").headers == ("Name",)
+    only = openpyxl.Workbook()
+    only.save(tmp_path / "only.xlsx")
+    with pytest.raises(InputError, match="is empty: no header row found"):
+        open_table(tmp_path / "only.xlsx")
 
 
 def test_ods(tmp_path: Path) -> None:

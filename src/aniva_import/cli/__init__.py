@@ -9,19 +9,41 @@ starts fast.  One module per command: ``run``, ``sandbox``, ``nightly``, ``resol
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+import signal
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from typing import NoReturn, TextIO
 
 from aniva_import import __version__
 from aniva_import.cli import ledger, nightly, resolve, run, sandbox
 from aniva_import.cli.console import PROG, Console, silence_broken_stdout
-from aniva_import.errors import AnivaImportError, Interrupted
+from aniva_import.errors import AnivaImportError, Interrupted, Terminated
 
 __all__ = ["build_parser", "main"]
 
 
+@contextlib.contextmanager
+def _terminate_like_ctrl_c() -> Iterator[None]:
+    """SIGTERM and SIGHUP (cron, systemd, a closed terminal) raise :class:`Terminated`,
+    a KeyboardInterrupt: the run stops as on Ctrl-C, results and summary written, and
+    exits 143 / 129."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    signums = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {signum: signal.signal(signum, terminate) for signum in signums}
+    try:
+        yield
+    finally:
+        for signum, before in previous.items():
+            signal.signal(signum, before)
 class _Parser(argparse.ArgumentParser):
     """argparse, with "did you mean --dry-run?" for a mistyped option."""
 
@@ -82,13 +104,14 @@ def main(
     try:
         if args.command == "sandbox":
             return int(handler(args))
-        return int(handler(args, console))
+        with _terminate_like_ctrl_c():
+            return int(handler(args, console))
     except Interrupted as error:
         console.error(str(error))
         return error.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         console.error("Interrupted.")
-        return 130
+        return stop.exit_code if isinstance(stop, Terminated) else 130
     except AnivaImportError as error:
         console.error(str(error))
         return error.exit_code

@@ -58,7 +58,11 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
                      help="TOML file: column mapping and parsing conventions for unusual files")
     run.add_argument("--phone-region", metavar="CC",
                      help="ISO country (DE, FI, …) for phone numbers without a country code")
-    run.add_argument("--sheet", metavar="NAME", help="worksheet to read (default: the first)")
+    run.add_argument("--sheet", metavar="NAME",
+                     help="worksheet to read, by name or position (default: the first)")
+    run.add_argument("--encoding", metavar="NAME",
+                     help="a text file's encoding (cp1252, cp1250, iso8859-7, mac-roman …), "
+                          "when it cannot be told for certain")
     run.add_argument("--results", type=Path, metavar="PATH",
                      help="results file (default: <input stem>.results.<csv or xlsx> beside it)")
     run.add_argument("--overwrite", action="store_true",
@@ -142,6 +146,7 @@ def settings_from_args(args: argparse.Namespace, console: Console) -> Settings:
         mapping=args.mapping,
         phone_region=region.upper() if region else None,
         sheet=args.sheet,
+        encoding=_encoding(args.encoding),
         results=args.results,
         api_url=args.api_url or console.environ.get("ANIVA_API_URL") or DEFAULT_API_URL,
         api_key=api_key,
@@ -158,6 +163,19 @@ def settings_from_args(args: argparse.Namespace, console: Console) -> Settings:
         show_values=args.show_values,
         phone_column=args.phone_column,
     )
+
+
+def _encoding(name: str | None) -> str | None:
+    if name is None:
+        return None
+    import codecs
+
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise ConfigError(f"--encoding {name!r} is not a text encoding this program knows; "
+                          "use e.g. utf-8, cp1252, cp1250, iso8859-7 or mac-roman.") from None
+    return name
 
 
 def run_command(args: argparse.Namespace, console: Console) -> int:

@@ -2,14 +2,18 @@
 
 A byte-order mark decides first (UTF-8, UTF-16 LE/BE, UTF-32); then UTF-16
 without BOM is recognised by its NUL pattern; then the sample is tried as strict
-UTF-8; then cp1252 (Windows; read for Latin-1 too, its superset for every
-printable character) or DOS cp850, whichever decodes the non-ASCII bytes into
-letters (see :func:`single_byte_encoding`), and charset-normalizer when neither
-does.  cp1252's five undefined bytes decode as their Latin-1 control characters
-instead of failing.  When the first MiB is plain ASCII the file is scanned on
-(fast, in blocks) to the first non-ASCII byte, and that neighbourhood is what
-gets detected.  Binary files (NUL/control bytes, ZIP, OLE, PDF, images) are
-refused here, a workbook renamed ``.csv`` with a hint to use its real extension.
+UTF-8; then the single-byte code pages clinics' exports come in (Windows
+Western cp1252 — read for Latin-1 too, its superset for every printable character
+— Central European cp1250 and ISO-8859-2, Baltic, Turkish, Greek, Cyrillic, DOS
+cp850, Mac Roman) are compared by how the non-ASCII words of the sample read (see
+:func:`single_byte_encoding`); the language of the headers, then
+charset-normalizer, break a tie; when it stays uncertain the file is refused with a
+sentence naming the candidates and ``--encoding``.  cp1252's five undefined bytes
+decode as their Latin-1 control characters instead of failing.  When the first MiB
+is plain ASCII the file is scanned on (fast, in blocks) to the first non-ASCII
+byte, and that neighbourhood is what gets detected.  Binary files (NUL/control
+bytes, ZIP, OLE, PDF, images) are refused here, a workbook renamed ``.csv`` with a
+hint to use its real extension.
 """
 
 from __future__ import annotations
@@ -18,15 +22,37 @@ import codecs
 import re
 import unicodedata
 from pathlib import Path
+from typing import IO
 
 import charset_normalizer
 
 from aniva_import.errors import InputError
 from aniva_import.load._formats import OLE_MAGIC, ZIP_MAGICS
+from aniva_import.load._header import Recognise
 
 SAMPLE_BYTES = 1 << 20
 _SCAN_BLOCK = 1 << 20
-_WESTERN = ("cp1252", "cp850")
+#: the single-byte code pages compared, in order of preference on a tie
+CANDIDATES = (
+    "cp1252", "cp1250", "iso8859-2", "cp1257", "cp1254", "cp850", "mac-roman",
+    "iso8859-7", "cp1253", "cp1251",
+)
+_NAMES = {
+    "cp1252": "Western European, Windows", "cp1250": "Central European, Windows",
+    "iso8859-2": "Central European, ISO", "cp1257": "Baltic, Windows",
+    "cp1254": "Turkish, Windows", "cp850": "Western European, DOS",
+    "mac-roman": "Western European, Mac", "iso8859-7": "Greek, ISO",
+    "cp1253": "Greek, Windows", "cp1251": "Cyrillic, Windows",
+}
+#: the letters beyond ASCII each language writes names with: a word whose letters fit
+#: none of them (``Dvoøák``: ø and á) was decoded with the wrong code page
+_LANGUAGE_LETTERS = tuple(frozenset(letters) for letters in (
+    "äöüßé", "åäöæøéü", "éèêëàâäçîïôöùûüÿœæ", "áéíóúüñç", "ãõáéíóúâêôàç", "àèéìíòóù",
+    "áäčďéěíĺľňóôŕřšťúůýž", "ąćęłńóśźż", "áéíóöőúüű", "ăâîșțşţ", "çğıöşüâî",
+    "ðþæéáíóúýö", "čćđšž", "āčēģīķļņšūž", "ąčęėįšųūž", "äöõüšž",
+))
+_BYTE_WORD = re.compile(rb"[A-Za-z\x80-\xff]*[\x80-\xff][A-Za-z\x80-\xff]*")
+_MAX_WORDS = 5000
 _FALLBACK_ERRORS = "aniva-import-latin1-fallback"
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -68,8 +94,10 @@ def errors_for(encoding: str) -> str:
     return "strict" if encoding.startswith("utf") else _FALLBACK_ERRORS
 
 
-def detect_encoding(path: Path, head: bytes, size: int) -> str:
-    """The codec to read ``path`` with; ``head`` is its first bytes."""
+def detect_encoding(
+    path: Path, head: bytes, size: int, file: IO[bytes], recognise: Recognise | None = None
+) -> str:
+    """The codec to read ``file`` (open at ``path``) with; ``head`` is its first bytes."""
     for bom, name in _BOMS:
         if head.startswith(bom):
             return name
@@ -81,7 +109,7 @@ def detect_encoding(path: Path, head: bytes, size: int) -> str:
         return utf16
     sample: bytes | None = head
     if head.isascii():
-        sample = _first_non_ascii(path, len(head)) if size > len(head) else None
+        sample = _first_non_ascii(file, len(head)) if size > len(head) else None
         if sample is None:
             return "utf-8"
     assert sample is not None
@@ -91,44 +119,109 @@ def detect_encoding(path: Path, head: bytes, size: int) -> str:
         pass
     else:
         return "utf-8"
-    return single_byte_encoding(sample)
+    return single_byte_encoding(sample, path=path, headers=_header_hint(head, recognise))
 
 
-def single_byte_encoding(sample: bytes) -> str:
-    """cp1252 or DOS cp850 by which reads more like names; otherwise ask the detector.
+def single_byte_encoding(
+    sample: bytes, *, path: Path | None = None, headers: bool = False
+) -> str:
+    """The single-byte code page under which the sample's non-ASCII words read best.
 
-    charset-normalizer alone misreads short Western samples (``aAè`` in cp1252
-    comes back as cp850, ``Köln;Jäger`` in cp850 as cp1252), so the choice
-    between the two Western code pages is made by letters: every non-ASCII
-    character that decodes to a letter counts for the code page, a symbol
-    inside a word or a control character counts against it; ties go to
-    cp1252.  When neither reads like text, charset-normalizer picks any code
-    page it finds plausible (a Central European or Cyrillic export, say).
+    Every distinct word holding a non-ASCII byte is decoded with each candidate and
+    scored: a letter counts for it; a symbol or control character inside a word, an
+    upper-case letter after a lower-case one, letters of two scripts, or letters no
+    one language writes together (``Dvoøák``) count against it.  Candidates that
+    decode every word alike are one reading.  When two readings score alike, a file
+    with English, German or Finnish headers (``headers``) is taken as Windows Western
+    (cp1252) when that is one of them; else charset-normalizer is asked, and when it
+    has no clear answer either, InputError names the candidates and ``--encoding``.
     """
-    scores = {name: _plausibility(sample.decode(name, _FALLBACK_ERRORS)) for name in _WESTERN}
-    best = max(_WESTERN, key=lambda name: scores[name])
-    if scores[best] > 0:
-        return best
-    guess = charset_normalizer.from_bytes(sample).best()
-    if guess is None:
-        return _WESTERN[0]
-    name = codecs.lookup(guess.encoding).name
-    return _WESTERN[0] if name in ("iso8859-1", "latin-1", "ascii") else name
+    words = list(dict.fromkeys(_BYTE_WORD.findall(sample)))[:_MAX_WORDS]
+    readings: dict[tuple[str, ...], tuple[int, list[str]]] = {}
+    for name in CANDIDATES:
+        decoded = tuple(w.decode(name, _FALLBACK_ERRORS) for w in words)
+        if decoded in readings:
+            readings[decoded][1].append(name)
+        else:
+            readings[decoded] = (sum(_word_score(w) for w in decoded), [name])
+    ranked = sorted(readings.values(), key=lambda r: -r[0])
+    best_score, best = ranked[0]
+    # words that read alike count alike: the difference is made by the ones that differ,
+    # and a word read wrongly costs at least 2 (a symbol, a case or language mismatch)
+    close = [names for score, names in ranked if best_score - score < 2]
+    if len(close) == 1:
+        return best[0]
+    tied = [names[0] for names in close]
+    if headers and "cp1252" in tied:
+        return "cp1252"  # English, German or Finnish headers: a Windows export
+    choice = _ask_detector(sample, tied)
+    if choice is not None:
+        return choice
+    if path is None:
+        return best[0]
+    options = " or ".join(f"--encoding {name}" for name in tied[:3])
+    listed = ", ".join(f"{name} ({_NAMES.get(name, name)})" for name in tied[:3])
+    raise InputError(
+        f"{path} is in a text encoding that cannot be told for certain (it reads "
+        f"differently as {listed}); choose one with {options}, or save the file as UTF-8"
+    )
 
 
-def _plausibility(text: str) -> int:
+def _word_score(word: str) -> int:
     score = 0
-    last = len(text) - 1
-    for found in _NON_ASCII_TEXT_RE.finditer(text):
-        char = found.group()
-        at = found.start()
-        if char.isalpha():
+    scripts: set[str] = set()
+    letters: set[str] = set()
+    last = len(word) - 1
+    for at, char in enumerate(word):
+        if char.isascii():
+            scripts.add("latin")
+        elif char.isalpha():
             score += 1
+            name = unicodedata.name(char, "")
+            script = "greek" if "GREEK" in name else "cyrillic" if "CYRILLIC" in name else "latin"
+            scripts.add(script)
+            if script == "latin":
+                letters.add(char.lower())
+            # an upper-case letter inside a word, before a lower-case one (MŸller, JÑger)
+            if char.isupper() and at and word[at - 1].isalpha() and (
+                word[at - 1].islower() or (at < last and word[at + 1].islower())
+            ):
+                score -= 2
         elif unicodedata.category(char) == "Cc":
-            score -= 2
-        elif 0 < at < last and text[at - 1].isalpha() and text[at + 1].isalpha():
-            score -= 1
+            score -= 5
+        elif last:
+            score -= 3  # a symbol inside a word
+    if len(scripts) > 1:
+        score -= 3
+    if letters:  # letters one language writes together count once more
+        score += 1 if any(letters <= language for language in _LANGUAGE_LETTERS) else -2
     return score
+
+
+def _ask_detector(sample: bytes, tied: list[str]) -> str | None:
+    """charset-normalizer's choice among ``tied``, when it has a clear one."""
+    isolation = [codecs.lookup(name).name for name in tied]
+    matches = list(charset_normalizer.from_bytes(sample, cp_isolation=isolation))
+    if not matches:
+        return None
+    first = matches[0]
+    if len(matches) > 1:
+        second = matches[1]
+        if second.chaos - first.chaos < 0.02 and abs(second.coherence - first.coherence) < 0.05:
+            return None
+    found = codecs.lookup(first.encoding).name
+    return next((name for name in tied if codecs.lookup(name).name == found), None)
+
+
+def _header_hint(head: bytes, recognise: Recognise | None) -> bool:
+    """Whether the first lines hold a known (English, German or Finnish) header."""
+    if recognise is None:
+        return False
+    text = head[:8192].decode("latin-1")
+    for line in text.splitlines()[:10]:
+        if any(recognise(cell) for cell in re.split(r"[;,\t|]", line) if cell.strip()):
+            return True
+    return False
 
 
 def _refuse_known_binary(path: Path, head: bytes) -> None:
@@ -167,18 +260,17 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def _first_non_ascii(path: Path, offset: int) -> bytes | None:
+def _first_non_ascii(f: IO[bytes], offset: int) -> bytes | None:
     """Bytes around the first non-ASCII byte at or after ``offset``; None if all ASCII."""
-    with path.open("rb") as f:
-        f.seek(offset)
-        while block := f.read(_SCAN_BLOCK):
-            if not block.isascii():
-                found = _NON_ASCII_RE.search(block)
-                assert found is not None
-                start = max(0, offset + found.start() - 4096)  # an ASCII byte: a boundary
-                f.seek(start)
-                return f.read(SAMPLE_BYTES)
-            offset += len(block)
+    f.seek(offset)
+    while block := f.read(_SCAN_BLOCK):
+        if not block.isascii():
+            found = _NON_ASCII_RE.search(block)
+            assert found is not None
+            start = max(0, offset + found.start() - 4096)  # an ASCII byte: a boundary
+            f.seek(start)
+            return f.read(SAMPLE_BYTES)
+        offset += len(block)
     return None
 
 

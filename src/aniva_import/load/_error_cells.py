@@ -18,9 +18,9 @@ import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import NoReturn
+from typing import BinaryIO, NoReturn
 from xml.parsers import expat
 
 from aniva_import.errors import InputError
@@ -111,12 +111,23 @@ class UnreadableSheet(Exception):
     """The sheet's XML cannot be read (the caller says the workbook is damaged)."""
 
 
-def read_error_cells(path: Path, part: str) -> ErrorCells:
+def read_error_cells(source: Path | BinaryIO, part: str) -> ErrorCells:
     """The error cells (``<c t="e">`` with a cached ``<v>``) of one worksheet part,
     read with expat: prefixes, quoting, formulas and cells without an ``r``
     reference (placed as Excel places them) all handled.  A DTD or entity
     declaration or broken XML → UnreadableSheet; too many error cells → InputError."""
+    return read_cell_fixes(source, part)[0]
+
+
+def read_cell_fixes(
+    source: Path | BinaryIO, part: str, padded: Mapping[int, int] | None = None
+) -> tuple[ErrorCells, dict[tuple[int, int], str]]:
+    """One pass over a worksheet part: its error cells and, with ``padded`` (cell style
+    index → digits of an all-zeros number format), its numbers in those styles as the
+    text the format shows (``1701234567`` in ``00000000000`` → ``01701234567``)."""
     found = ErrorCells()
+    numbers: dict[tuple[int, int], str] = {}
+    padded = padded or {}
     at = _Position()
 
     def start(name: str, attrs: dict[str, str]) -> None:
@@ -133,17 +144,26 @@ def read_error_cells(path: Path, part: str) -> ErrorCells:
                 at.row, at.column = int(ref[2]), column_index(ref[1])
             else:
                 at.column += 1
-            at.error, at.text, at.in_value = attrs.get("t", "").strip() == "e", "", False
-        elif local == "v" and at.error:
+            kind = attrs.get("t", "").strip()
+            at.error, at.text, at.in_value = kind == "e", "", False
+            style = attrs.get("s", "").strip()
+            at.pad = padded.get(int(style), 0) if style.isdigit() and kind in ("", "n") else 0
+        elif local == "v" and (at.error or at.pad):
             at.in_value = True
 
     def end(name: str) -> None:
         if at.in_value and name.rpartition(_NS_SEP)[2] == "v":
             at.in_value = False
-            found.add(at.row, at.column, at.text.strip())
-            if len(found) > MAX_ERROR_CELLS:
+            if at.error:
+                found.add(at.row, at.column, at.text.strip())
+            else:
+                digits = _padded(at.text.strip(), at.pad)
+                if digits is not None:
+                    numbers[(at.row, at.column)] = digits
+            if len(found) + len(numbers) > MAX_ERROR_CELLS:
                 raise InputError(
-                    f"{path}: more than {MAX_ERROR_CELLS:,} cells show a spreadsheet error "
+                    f"{source if isinstance(source, Path) else 'the workbook'}: more than "
+                    f"{MAX_ERROR_CELLS:,} cells show a spreadsheet error "
                     "(#N/A, #REF! …); correct the formulas, save and try again"
                 )
 
@@ -162,7 +182,7 @@ def read_error_cells(path: Path, part: str) -> ErrorCells:
     parser.EntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse
     try:
-        with zipfile.ZipFile(path) as archive, archive.open(part) as member:
+        with zipfile.ZipFile(source) as archive, archive.open(part) as member:
             while block := member.read(1 << 20):
                 parser.Parse(block, False)
             parser.Parse(b"", True)
@@ -171,24 +191,36 @@ def read_error_cells(path: Path, part: str) -> ErrorCells:
     except (_Refused, expat.ExpatError, KeyError, ValueError, OSError, EOFError,
             zipfile.BadZipFile, zlib.error):
         raise UnreadableSheet from None
-    return found
+    return found, numbers
+
+
+def _padded(value: str, digits: int) -> str | None:
+    """A whole number's digits, padded with zeros to ``digits``; None for other values."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if not (number.is_integer() and 0 <= number < 1e15):
+        return None
+    return str(int(number)).zfill(digits)
 
 
 class _Position:
     """Where the expat pass is in the sheet, and the error cell it is in."""
 
-    __slots__ = ("column", "error", "in_value", "row", "text")
+    __slots__ = ("column", "error", "in_value", "pad", "row", "text")
 
     def __init__(self) -> None:
         self.row, self.column = 0, -1
         self.error = self.in_value = False
+        self.pad = 0
         self.text = ""
 
 
 _CELL_REF = re.compile(r"\s*([A-Z]{1,3})([0-9]{1,7})\s*")
 
 
-def sheet_part(path: Path, sheet: str) -> str | None:
+def sheet_part(source: Path | BinaryIO, sheet: str) -> str | None:
     """The part (``xl/worksheets/sheet1.xml``) that holds sheet ``sheet``, from the
     workbook and its relationships; None when they do not say (or cannot be read:
     then the error cells are simply not looked for)."""
@@ -201,7 +233,7 @@ def sheet_part(path: Path, sheet: str) -> str | None:
     # entities and expat (>= 2.4) stops entity-expansion bombs; the size bound keeps
     # anything else small.
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             names = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
             parts = [archive.getinfo(n) for n in names]
             if any(p.file_size > _MAX_BOOK_PART for p in parts):

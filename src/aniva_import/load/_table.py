@@ -4,8 +4,9 @@ Decisions worth knowing (see also the readers' docstrings):
 
 * A row is *blank* when every cell is empty or whitespace only; blank rows are
   left out of the chunks but still counted, so numbering stays right.
-* The header is the first row that is not blank.  Trailing empty header cells
-  are dropped, so a header's width ends at its last named column.  A data row
+* The header is the row where known headers are, among the first rows that are
+  not blank (title lines above it are passed over; see ``_header``).  Trailing empty
+  header cells are dropped, so a header's width ends at its last named column.  A data row
   with a non-empty cell beyond that width keeps its known cells and gets an
   ``extra_cells`` problem naming the first such column by its letter.
 * A file with a header but no data rows yields exactly one empty chunk.
@@ -42,8 +43,12 @@ class SourceInfo:
     encoding: str | None = None
     #: CSV: one of , ; \\t |
     delimiter: str | None = None
-    #: workbook: the sheet read
+    #: workbook: the sheet read (its name, for the library's callers: messages and
+    #: summaries never show it, a sheet may be named after a patient)
     sheet: str | None = None
+    #: workbook: the sheet's position (from 1) and how many sheets the workbook has
+    sheet_index: int | None = None
+    sheets: int | None = None
     #: workbook uses the 1904 date system
     date1904: bool = False
 
@@ -94,11 +99,26 @@ class Table:
     info: SourceInfo
     headers: tuple[str, ...]
     header_row: int
+    #: the header row is certainly one (a known header in it, no value that looks like
+    #: data), so its names may appear in messages; otherwise only column letters do
+    header_trusted: bool
+    #: non-blank rows above the header that were passed over (title lines)
+    skipped: int
 
-    def __init__(self, info: SourceInfo, headers: tuple[str, ...], header_row: int) -> None:
+    def __init__(
+        self,
+        info: SourceInfo,
+        headers: tuple[str, ...],
+        header_row: int,
+        *,
+        trusted: bool = False,
+        skipped: int = 0,
+    ) -> None:
         self.info = info
         self.headers = headers
         self.header_row = header_row
+        self.header_trusted = trusted
+        self.skipped = skipped
 
     def __repr__(self) -> str:
         return (
@@ -147,6 +167,21 @@ class Table:
 
 # --------------------------------------------------------------------------- helpers
 # shared by the readers
+
+_UNICODE_CLASSES = re.compile(r"\\[dDwWsSbB]|\.")
+
+
+def ascii_needles(patterns: Sequence[re.Pattern[str]]) -> list[re.Pattern[bytes]] | None:
+    """The patterns as byte patterns, when each is plain ASCII (literals and ``[...]``
+    classes, no ``\\d``, ``.`` or IGNORECASE): then a match in a cell's text is the same
+    bytes in its UTF-8 (or any ASCII-preserving) encoding; None otherwise."""
+    needles = []
+    for pattern in patterns:
+        text = pattern.pattern
+        if not text.isascii() or _UNICODE_CLASSES.search(text) or pattern.flags & re.I:
+            return None
+        needles.append(re.compile(text.encode("ascii")))
+    return needles
 
 
 def extra_cells_problem(row: int, column_index: int) -> Problem:

@@ -1,164 +1,179 @@
 """Workbook reader (.xlsx, .xlsm, .xls, .ods) for the load stage.
 
-python-calamine reads all four formats and gives formulas' cached values.
-It loads one sheet into memory (Excel caps a sheet at about a million rows);
-the rows are then converted to :data:`~aniva_import.types.Cell` values chunk by
-chunk, so only one extra copy (one chunk) ever exists on the Python side.
+The file is opened once; the container check (:mod:`_workbook_zip`: damaged,
+password-protected, zip bombs, how far each sheet's cells reach) reads it, and the
+parser's own process (:mod:`_isolated`, :mod:`_child`) parses that same open file:
+calamine, or xlrd/openpyxl where calamine refuses a file they read.  A parser that
+aborts, spins or runs out of memory costs that process only: the file is refused
+with "could not be read safely".  The chosen sheet's rows come back as compact
+blocks, kept here and turned into :data:`~aniva_import.types.Cell` values chunk by
+chunk (in the worker, see :class:`~aniva_import.load.Chunk`).
 
 Cells: text stays text (a serial number typed as text stays that text); a
 number becomes its digits as Excel shows them at 15 significant digits, no
 ``.0`` and no exponent (so a phone number or ZIP stored as a number reads
-``491701234567`` / ``10115``); TRUE/FALSE for booleans; a date cell becomes
-``date`` (``datetime`` when it has a time part, rounded to the second); a
-time-only cell becomes its ``HH:MM:SS`` text; an error cell (``#N/A``) of an
-.xlsx/.xlsm becomes its error text (calamine reads it as empty; the container
-check finds it), so that it is reported, never silently empty.  Both date
-systems (1900, 1904) are applied by calamine; ``date1904`` is reported for
-.xlsx/.xlsm.
+``491701234567`` / ``10115``), or its digits with leading zeros when its format
+shows them (``.xlsx``); TRUE/FALSE for booleans; a date cell becomes ``date``
+(``datetime`` when it has a time part, rounded to the second); a time-only cell
+becomes its ``HH:MM:SS`` text; an error cell (``#N/A``) becomes its error text in
+every format, so that it is reported, never silently empty.  Both date systems
+(1900, 1904) are applied by the reader; ``date1904`` is reported for .xlsx/.xlsm.
 
-Before calamine sees a file, :mod:`aniva_import.load._workbook_zip` checks the
-container (damaged, password-protected, zip bombs).  Every calamine failure
-(including a Rust panic) becomes an InputError too.
+Messages never name a sheet (a workbook with one sheet per patient names patients):
+sheets are counted from 1, and ``--sheet`` takes a position as well as a name.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Iterator
+import os
+import re
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import python_calamine
+from typing import IO, Any
 
 from aniva_import.errors import InputError
-from aniva_import.load._error_cells import (
-    ErrorCells,
-    UnreadableSheet,
-    read_error_cells,
-    sheet_part,
-)
 from aniva_import.load._formats import Kind
-from aniva_import.load._table import Chunk, SourceInfo, Table, fit_row, make_chunk, trim_header
+from aniva_import.load._header import LEADING_ROWS, Recognise, choose_header
+from aniva_import.load._isolated import (
+    DEFAULT_LIMITS,
+    ParserFailed,
+    ParserLimits,
+    ParserProcess,
+    load_block,
+)
+from aniva_import.load._parse import MAX_FILLED_REPEAT, MAX_SHEET_CELLS
+from aniva_import.load._table import (
+    Chunk,
+    SourceInfo,
+    Table,
+    ascii_needles,
+    fit_row,
+    make_chunk,
+    trim_header,
+)
 from aniva_import.load._workbook_zip import check_xls, check_zip, damaged, password_protected
 from aniva_import.problems import Problem
-from aniva_import.types import Cell
+from aniva_import.types import Cell, column_letter
 
 _MIDNIGHT = datetime.time(0, 0)
 _HALF_SECOND = datetime.timedelta(microseconds=500_000)
 
 
-# --------------------------------------------------------------------------- calamine
+# --------------------------------------------------------------------------- opening
 
 
-def _calamine_error(path: Path, kind: Kind, exc: BaseException) -> InputError:
-    if isinstance(exc, python_calamine.PasswordError) or "password" in str(exc).lower():
-        return password_protected(path)
-    return damaged(path, kind)
-
-
-def _open_calamine(path: Path, kind: Kind) -> Any:
+def open_workbook(
+    path: Path,
+    kind: Kind,
+    sheet: str | None,
+    file: IO[bytes],
+    *,
+    recognise: Recognise | None = None,
+    limits: ParserLimits = DEFAULT_LIMITS,
+) -> WorkbookTable:
+    """Check the open workbook, parse its sheet in the parser's process, find the header."""
+    fd = file.fileno()
+    head = os.pread(fd, 8, 0)
+    request: dict[str, Any] = {"kind": kind, "sheet": sheet}
+    date1904 = False
+    parser = ParserProcess(fd)  # it starts up while the container is checked
     try:
-        return python_calamine.CalamineWorkbook.from_path(str(path))
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:  # noqa: BLE001 - calamine raises Rust panics as BaseException
-        raise _calamine_error(path, kind, exc) from None
-
-
-def _choose_sheet(path: Path, workbook: Any, wanted: str | None) -> str:
-    metadata = list(workbook.sheets_metadata)
-    names = [m.name for m in metadata]
-    worksheets = [m for m in metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
-    if wanted is None:
-        visible = [m for m in worksheets if m.visible == python_calamine.SheetVisibleEnum.Visible]
-        chosen = (visible or worksheets or [None])[0]
-        if chosen is None:
-            raise InputError(f"{path} has no worksheet to read")
-        return str(chosen.name)
-    if wanted not in names:
-        folded = [n for n in names if n.strip().casefold() == wanted.strip().casefold()]
-        if len(folded) != 1:
-            listed = ", ".join(repr(n) for n in names)
-            raise InputError(f"{path} has no sheet named {wanted!r}; its sheets are {listed}")
-        wanted = folded[0]
-    if not any(m.name == wanted for m in worksheets):
-        raise InputError(f"{path}: sheet {wanted!r} is not a worksheet (it holds no table)")
-    return wanted
-
-
-def open_workbook(path: Path, kind: Kind, sheet: str | None) -> WorkbookTable:
-    """Validate a workbook, pick its sheet and find the header row."""
-    with path.open("rb") as f:
-        head = f.read(8)
-    if kind == "xls":
-        check_xls(path, head)
-        date1904, hinted = False, frozenset[str]()
-    else:
-        facts = check_zip(path, kind, head)
-        date1904, hinted = facts.date1904, facts.may_hold_errors
-    workbook = _open_calamine(path, kind)
-    try:
-        name = _choose_sheet(path, workbook, sheet)
-        try:
-            data = workbook.get_sheet_by_name(name)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # noqa: BLE001 - Rust panics too
-            raise _calamine_error(path, kind, exc) from None
+        if kind == "xls":
+            check_xls(path, head, file)
+        else:
+            facts = check_zip(path, kind, head, file)
+            date1904 = facts.date1904
+            request["hinted"] = sorted(facts.may_hold_errors)
+            request["claims"] = {part: list(claim) for part, claim in facts.claims.items()}
+        parsed = parser.parse(fd, os.fstat(fd).st_size, request, limits)
+    except ParserFailed as failed:
+        raise _refusal(path, kind, failed, limits) from None
     finally:
-        workbook.close()
-    errors = _sheet_errors(path, kind, name, hinted) if hinted else None
-    info = SourceInfo(path=path, kind=kind, sheet=name, date1904=date1904)
-    start = data.start
-    if start is not None:
-        first_column = int(start[1])
-        for number, raw in _rows_restored(data.iter_rows(), errors, first_column):
-            cells = [convert_cell(v) for v in raw]
-            if _has_content(cells):
-                headers = trim_header(cells)
-                return WorkbookTable(info, headers, number, data, first_column, errors)
-    where = f"sheet {name!r} of {path}" if sheet is not None else str(path)
-    raise InputError(f"{where} is empty: no header row found")
+        parser.close()
+    facts_of = parsed.facts
+    info = SourceInfo(
+        path=path, kind=kind, sheet=str(facts_of["sheet"]), date1904=date1904,
+        sheet_index=int(facts_of["index"]), sheets=int(facts_of["count"]),
+    )
+    last_row = int(facts_of["height"])  # the sheet row number of the used range's last row
+    table = WorkbookTable(info, (), 0, parsed.blocks, int(facts_of["first_column"]), last_row)
+    candidates = []
+    for number, raw in table.raw_rows():
+        cells = [convert_cell(v) for v in raw]
+        if _has_content(cells):
+            candidates.append((number, cells))
+            if len(candidates) >= LEADING_ROWS:
+                break
+    choice = choose_header(path, candidates, recognise)
+    if choice is None:
+        raise _empty(path, info, facts_of.get("with_data") or [])
+    return WorkbookTable(
+        info, trim_header(choice.cells), choice.row, parsed.blocks, table.first_column,
+        last_row, trusted=choice.trusted, skipped=choice.skipped,
+    )
 
 
-def _sheet_errors(path: Path, kind: Kind, sheet: str, hinted: frozenset[str]) -> ErrorCells | None:
-    """The chosen sheet's error cells, when its XML may hold any (.xlsx/.xlsm)."""
-    if kind not in ("xlsx", "xlsm"):
-        return None
-    part = sheet_part(path, sheet)
-    if part is None or part not in hinted:
-        return None
-    try:
-        return read_error_cells(path, part)
-    except UnreadableSheet:
-        raise damaged(path, kind) from None
+def _empty(path: Path, info: SourceInfo, with_data: list[int]) -> InputError:
+    where = f"sheet {info.sheet_index} of {path}" if info.sheets and info.sheets > 1 else str(path)
+    if not with_data:
+        return InputError(f"{where} is empty: no header row found")
+    listed = ", ".join(str(i) for i in with_data)
+    sheets = "sheet" if len(with_data) == 1 else "sheets"
+    return InputError(
+        f"{where} is empty, but {sheets} {listed} of its {info.sheets} sheets hold data: "
+        f"choose one with --sheet {with_data[0]} (a sheet's position or its name)"
+    )
 
 
-def _rows_restored(
-    rows: Iterator[list[Any]], errors: ErrorCells | None, first_column: int
-) -> Iterator[tuple[int, list[Any]]]:
-    """The sheet's rows, numbered from 1, with the error cells' text put back."""
-    if errors is None:
-        yield from enumerate(rows, start=1)
-        return
-    pending = errors.by_row()
-    next_row, cells = next(pending, (0, []))
-    for number, raw in enumerate(rows, start=1):
-        while next_row and next_row < number:
-            next_row, cells = next(pending, (0, []))
-        yield number, (_restore_errors(raw, cells, first_column) if next_row == number else raw)
-
-
-def _restore_errors(raw: list[Any], errors: list[tuple[int, str]], first_column: int) -> list[Any]:
-    """The row with its error cells' text back in place of calamine's empty cells."""
-    raw = list(raw)
-    for column, text in errors:
-        index = column - first_column
-        if 0 <= index < len(raw) and raw[index] in ("", None):
-            raw[index] = text
-    return raw
+def _refusal(path: Path, kind: Kind, failed: ParserFailed, limits: ParserLimits) -> InputError:
+    code, details = failed.code, failed.details
+    if code == "damaged":
+        return damaged(path, kind)
+    if code == "password":
+        return password_protected(path)
+    if code == "no_worksheet":
+        return InputError(f"{path} has no worksheet to read")
+    if code == "no_such_sheet":
+        count = int(details.get("count", 0))
+        return InputError(
+            f"{path} has no sheet of that name; give --sheet its exact name or its "
+            f"position (1 to {count}: the workbook has {count} sheets)"
+        )
+    if code == "not_worksheet":
+        return InputError(
+            f"{path}: sheet {details.get('index')} is not a worksheet (it holds no table); "
+            "choose another with --sheet"
+        )
+    if code == "too_large":
+        columns, rows = int(details.get("columns", 0)), int(details.get("rows", 0))
+        return InputError(
+            f"{path} has cells as far as column {column_letter(max(columns - 1, 0))} and "
+            f"row {rows:,}, more than a sheet can be read safely ({MAX_SHEET_CELLS:,} "
+            "cells); delete the rows and columns beyond the patient list (Ctrl+End shows "
+            "the last cell), save and try again"
+        )
+    if code == "repeated":
+        return InputError(
+            f"{path} repeats one filled row or cell {int(details.get('times', 0)):,} times "
+            f"(a patient list never repeats one more than {MAX_FILLED_REPEAT:,} times), so "
+            "it was not read; save it again from the program that made it and try again"
+        )
+    if code == "errors":
+        return InputError(
+            f"{path}: more than {int(details.get('limit', 0)):,} cells show a spreadsheet "
+            "error (#N/A, #REF! …); correct the formulas, save and try again"
+        )
+    why = {
+        "timeout": f"it took longer than {limits.deadline(0):.0f} seconds and more for its size",
+        "memory": f"it needed more than {limits.memory_bytes >> 30} GiB of memory",
+    }.get(code, "the workbook reader stopped on it")
+    return InputError(
+        f"{path} could not be read safely ({why}), so it was not read; open it in Excel "
+        "or LibreOffice, save it again and try again"
+    )
 
 
 # --------------------------------------------------------------------------- cells
@@ -206,57 +221,75 @@ def _has_content(cells: list[Cell]) -> bool:
 
 
 class WorkbookTable(Table):
-    """One sheet of a workbook, held by calamine; converted chunk by chunk."""
+    """One sheet of a workbook, held as the parser sent it; converted chunk by chunk."""
 
     def __init__(
         self,
         info: SourceInfo,
         headers: tuple[str, ...],
         header_row: int,
-        sheet: Any,
+        blocks: list[bytes],
         first_column: int,
-        errors: ErrorCells | None = None,
+        last_row: int,
+        *,
+        trusted: bool = False,
+        skipped: int = 0,
     ) -> None:
-        super().__init__(info, headers, header_row)
-        self._sheet = sheet
-        self._first_column = first_column
-        self._errors = errors
+        super().__init__(info, headers, header_row, trusted=trusted, skipped=skipped)
+        self._blocks = blocks
+        self.first_column = first_column
+        self._last_row = last_row
 
     @property
     def rows_at_most(self) -> int:
         # the sheet's used range from the header row down (blank rows included)
-        start = self._sheet.start
-        first = int(start[0]) if start is not None else 0
-        return max(0, first + int(self._sheet.height) - self.header_row)
+        return max(0, self._last_row - self.header_row)
+
+    def may_contain(self, patterns: Sequence[re.Pattern[str]]) -> bool:
+        """Searched in the blocks as the parser sent them (a text cell is its UTF-8 bytes
+        there, between binary opcodes that can only add matches, never hide one): a few
+        milliseconds, where reading the cells takes a pass over the sheet."""
+        needles = ascii_needles(patterns)
+        if needles is None:
+            return True
+        return any(needle.search(block) for block in self._blocks for needle in needles)
+
+    def raw_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """Every row the parser sent (blank ones too), with its sheet row number."""
+        for payload in self._blocks:
+            numbers, rows = load_block(payload)
+            yield from zip(numbers, rows, strict=True)
 
     def chunks(self, rows: int = 20_000) -> Iterator[Chunk]:
         if rows < 1:
             raise ValueError("rows must be at least 1")
         width = len(self.headers)
         header_row = self.header_row
-        first_column = self._first_column
+        first_column = self.first_column
         buffer: list[list[Any]] = []
         numbers: list[int] = []
         problems: list[Problem] = []
         yielded = False
-        for number, raw in _rows_restored(self._sheet.iter_rows(), self._errors, first_column):
-            if number <= header_row:
-                continue
-            # blank rows are skipped here; other cells are converted in the worker.
-            # Most rows start with a filled cell: look at the others only when not.
-            first = raw[0] if raw else None
-            if not (first.strip() if type(first) is str else first is not None) and not any(
-                v.strip() if type(v) is str else v is not None for v in raw
-            ):
-                continue
-            if len(raw) != width:
-                cells = [v if type(v) is str else convert_cell(v) for v in raw]
-                raw = fit_row(cells, width, number, first_column, problems)
-            buffer.append(raw)
-            numbers.append(number)
-            if len(buffer) >= rows:
-                yield make_chunk(buffer, numbers, width, problems, convert_cell)
-                yielded = True
-                buffer, numbers, problems = [], [], []
+        for payload in self._blocks:
+            block_numbers, block_rows = load_block(payload)
+            for number, raw in zip(block_numbers, block_rows, strict=True):
+                if number <= header_row:
+                    continue
+                # blank rows are skipped here; other cells are converted in the worker.
+                # Most rows start with a filled cell: look at the others only when not.
+                first = raw[0] if raw else None
+                if not (first.strip() if type(first) is str else first is not None) and not any(
+                    v.strip() if type(v) is str else v is not None for v in raw
+                ):
+                    continue
+                if len(raw) != width:
+                    cells = [v if type(v) is str else convert_cell(v) for v in raw]
+                    raw = fit_row(cells, width, number, first_column, problems)
+                buffer.append(raw)
+                numbers.append(number)
+                if len(buffer) >= rows:
+                    yield make_chunk(buffer, numbers, width, problems, convert_cell)
+                    yielded = True
+                    buffer, numbers, problems = [], [], []
         if buffer or not yielded:
             yield make_chunk(buffer, numbers, width, problems, convert_cell)

@@ -12,6 +12,7 @@ from aniva_import.mapping._columns import (
     FIELD_LABELS,
     ColumnMap,
     describe_headers,
+    header_recogniser,
     map_columns,
     require_columns,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "MappingFile",
     "describe_headers",
     "header_key",
+    "header_recogniser",
     "load_mapping_file",
     "map_columns",
     "require_columns",

@@ -6,6 +6,7 @@ Nothing here reads cell values: only headers.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -50,6 +51,8 @@ class ColumnMap:
     #: field → a second column read on rows where the field's own column is empty
     #: (the landline beside a mobile number)
     fallbacks: dict[str, int] = field(default_factory=dict)
+    #: the header row is certainly one (see ``load``): its names may appear in messages
+    headers_trusted: bool = True
 
     def column_name(self, field_name: str) -> str:
         """The header as the user wrote it, or a label when the column is absent."""
@@ -66,6 +69,7 @@ def map_columns(
     aliases: Aliases | None = None,
     source: str = "the file",
     phone_column: str | None = None,
+    trusted: bool = True,
 ) -> ColumnMap:
     """Decide which column holds which field.
 
@@ -75,6 +79,9 @@ def map_columns(
     ``phone_column`` names the one to take (the other is then not imported).
     Missing required columns are reported by
     :func:`require_columns`, which knows whether a default group was given.
+    ``trusted``: the headers are certainly a header row; when not (the load stage
+    could not tell), messages name columns by letter only — the "headers" may be a
+    patient's data.
     """
     aliases = aliases or Aliases.builtin()
     explicit = dict(mapping.columns) if mapping else {}
@@ -97,12 +104,12 @@ def map_columns(
             if mapping is None or field_name not in mapping.columns:  # --phone-column
                 raise MappingError(
                     f"--phone-column: there is no column {wanted!r} in {source}. "
-                    f"{describe_headers(headers, recognised=recognised)}"
+                    f"{describe_headers(headers, recognised=recognised and trusted)}"
                 )
             raise MappingError(
                 f"{mapping.path if mapping else 'The mapping'}: column {wanted!r} for "
                 f"{FIELD_LABELS[field_name]} is not in {source}. "
-                f"{describe_headers(headers, recognised=recognised)}"
+                f"{describe_headers(headers, recognised=recognised and trusted)}"
             )
         positions[field_name] = position
     claimed = set(positions.values())
@@ -126,9 +133,10 @@ def map_columns(
                 positions["phone"], fallbacks["phone"] = pair
                 languages[language] += 1
                 continue
+            named = (f" ({headers[first]!r})", f" ({header!r})") if trusted else ("", "")
             raise MappingError(
-                f"{source}: columns {column_letter(first)} ({headers[first]!r}) and "
-                f"{column_letter(position)} ({header!r}) both look like "
+                f"{source}: columns {column_letter(first)}{named[0]} and "
+                f"{column_letter(position)}{named[1]} both look like "
                 f"{FIELD_LABELS[field_name]}; "
                 + ("choose one with --phone-column NAME (or in a --mapping file)."
                    if field_name == "phone" else "name the right one in a --mapping file.")
@@ -151,6 +159,7 @@ def map_columns(
         skipped=skipped,
         is_results_file=is_results,
         fallbacks=fallbacks,
+        headers_trusted=trusted,
     )
 
 
@@ -171,7 +180,9 @@ def require_columns(columns: ColumnMap, *, default_group: str | None, source: st
     if not missing:
         return
     labels = ", ".join(FIELD_LABELS[f] for f in missing)
-    found = describe_headers(columns.headers, recognised=bool(columns.positions))
+    found = describe_headers(
+        columns.headers, recognised=bool(columns.positions) and columns.headers_trusted
+    )
     hint = (
         " Pass --group SLUG (or set group in a --mapping file) for files without a group column."
         if "profile_group_slug" in missing
@@ -181,13 +192,29 @@ def require_columns(columns: ColumnMap, *, default_group: str | None, source: st
 
 
 def describe_headers(headers: tuple[str, ...], *, recognised: bool) -> str:
-    """The headers found, for an error message — but only when the first row really is
-    a header row (some header was recognised): in a file without one, the "headers"
-    are a patient's data, which never goes to the terminal."""
+    """The headers found, for an error message — but only when the header row really is
+    one (``recognised``: some header was recognised and the row is trusted): in a file
+    without one, the "headers" are a patient's data, which never goes to the terminal."""
     if not recognised:
         return (
-            f"None of the {len(headers)} headers in the first row is a known column name; "
+            f"None of the {len(headers)} headers in the header row is a known column name; "
             "if the file has no header row, add one (e.g. Vorname, Nachname, Geburtsdatum)."
         )
     found = ", ".join(repr(h) for h in headers if h.strip()) or "none"
     return f"Headers found: {found}."
+
+
+def header_recogniser(
+    mapping: MappingFile | None = None, aliases: Aliases | None = None
+) -> Callable[[str], bool]:
+    """Whether a header text names a known column: a built-in alias, a header the
+    mapping file names, or one of a results file's own columns.  The load stage uses it
+    to find the header row (the row where known headers are)."""
+    aliases = aliases or Aliases.builtin()
+    named = {header_key(h) for h in mapping.columns.values()} if mapping else set()
+    named |= {header_key(h) for h in RESULT_COLUMNS}
+
+    def recognise(header: str) -> bool:
+        return header_key(header) in named or match_alias(header, aliases) is not None
+
+    return recognise

@@ -19,15 +19,22 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
 from aniva_import.errors import MappingError
+from aniva_import.mapping._aliases import header_key
 from aniva_import.rules import API_FIELDS
 from aniva_import.types import DateOrder, FileLanguage
+
+#: a mapping file is a dozen lines; more is refused before it is parsed (a TOML parser
+#: takes quadratic time on long dotted keys)
+MAX_MAPPING_BYTES = 32 << 10
 
 Decimal = Literal["auto", ",", "."]
 _CONVENTION_KEYS: Final = {
@@ -62,18 +69,48 @@ def _choice(path: Path, key: str, value: Any, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def load_mapping_file(path: Path) -> MappingFile:
-    """Read and check a mapping file; any problem is a :class:`MappingError` naming it."""
+def _read(path: Path) -> str:
+    """The mapping file's text: a regular file (never a device or a pipe, which could
+    be read forever or hang), at most :data:`MAX_MAPPING_BYTES`."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise MappingError(f"The mapping file {path} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError(f"The mapping file {path} cannot be read ({exc}).") from None
+    except OSError as exc:
+        raise MappingError(
+            f"The mapping file {path} cannot be read ({exc.strerror or exc})."
+        ) from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise MappingError(
+                f"The mapping file {path} is not a regular file (a folder, device or pipe "
+                "cannot be a mapping file)."
+            )
+        data = f.read(MAX_MAPPING_BYTES + 1)
+    if len(data) > MAX_MAPPING_BYTES:
+        raise MappingError(
+            f"The mapping file {path} is larger than {MAX_MAPPING_BYTES >> 10} KB; a "
+            "mapping file names a few columns and conventions."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MappingError(f"The mapping file {path} is not UTF-8 text.") from None
+
+
+def load_mapping_file(path: Path) -> MappingFile:
+    """Read and check a mapping file; any problem is a :class:`MappingError` naming it."""
+    text = _read(path)
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MappingError(
             f"The mapping file {path} is not valid TOML: {exc}. Text values need quotes, "
             'e.g. phone_region = "DE" or first_name = "Pt First".'
+        ) from None
+    except (RecursionError, MemoryError):
+        raise MappingError(
+            f"The mapping file {path} is nested too deeply to be a mapping file."
         ) from None
     unknown = set(data) - {"columns", "conventions"}
     if unknown:
@@ -95,6 +132,14 @@ def load_mapping_file(path: Path) -> MappingFile:
         if not isinstance(header, str) or not header.strip():
             raise MappingError(f"{path}: [columns] {field_name} must be a column header (text).")
         columns[field_name] = header
+    by_column: dict[str, str] = {}
+    for field_name, header in columns.items():
+        other = by_column.setdefault(header_key(header) or header, field_name)
+        if other != field_name:
+            raise MappingError(
+                f"{path}: [columns] maps both {other} and {field_name} to the column "
+                f"{header!r}; a column holds one field, so name the right column for each."
+            )
     bad = set(conventions) - _CONVENTION_KEYS
     if bad:
         raise MappingError(

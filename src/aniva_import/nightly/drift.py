@@ -23,7 +23,7 @@ from typing import Any
 
 from aniva_import.errors import MappingError
 from aniva_import.load import is_workbook, open_table
-from aniva_import.mapping import MappingFile, header_key, map_columns
+from aniva_import.mapping import MappingFile, header_key, header_recogniser, map_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ def read_headers(path: Path, *, sheet: str | None, mapping: MappingFile | None) 
     cannot be read); ``sheet`` and ``mapping`` as the import uses them."""
     if sheet is None and mapping is not None and is_workbook(path):
         sheet = mapping.sheet
-    table = open_table(path, sheet=sheet)
+    table = open_table(path, sheet=sheet, recognise=header_recogniser(mapping))  # as run does
     return header_set(table.headers, mapping)
 
 

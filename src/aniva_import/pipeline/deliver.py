@@ -125,6 +125,8 @@ class Deliverer:
         self.batch_rows = max(1, batch_rows)
         self.resend_unknown = resend_unknown
         self.interrupted = False
+        #: the signal that stopped it (SIGINT for a Ctrl-C)
+        self.stopped_by: int | None = None
         #: seconds spent delivering (the ledger's writes and the requests)
         self.elapsed = 0.0
         self._loop = asyncio.new_event_loop()
@@ -231,7 +233,8 @@ class Deliverer:
         with _ctrl_c_stops(loop, self):
             return loop.run_until_complete(batch)  # type: ignore[arg-type]
 
-    def on_ctrl_c(self) -> None:
+    def on_ctrl_c(self, signum: int = signal.SIGINT) -> None:
+        self.stopped_by = self.stopped_by or signum
         if self.interrupted:
             self._sender.abort()
         else:
@@ -278,19 +281,26 @@ def _batches(items: Sequence[tuple[Candidate, LedgerKey]], size: int) -> Iterato
         yield items[start : start + size]
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 class _ctrl_c_stops:  # noqa: N801 - a context manager used like a function
     """While a batch runs: Ctrl-C goes to the deliverer (graceful stop, then abort)
     instead of raising KeyboardInterrupt in the middle of the event loop."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, deliverer: Deliverer) -> None:
         self._loop, self._deliverer = loop, deliverer
-        self._installed = False
+        self._previous: dict[int, object] = {}
 
     def __enter__(self) -> None:
         if threading.current_thread() is threading.main_thread():
-            self._loop.add_signal_handler(signal.SIGINT, self._deliverer.on_ctrl_c)
-            self._installed = True
+            for signum in _STOP_SIGNALS:  # SIGTERM, SIGHUP stop it as a Ctrl-C does
+                self._previous[signum] = signal.getsignal(signum)
+                self._loop.add_signal_handler(signum, self._deliverer.on_ctrl_c, signum)
 
     def __exit__(self, *exc: object) -> None:
-        if self._installed:
-            self._loop.remove_signal_handler(signal.SIGINT)
+        # asyncio leaves SIG_DFL behind: the handlers from before the batch come back
+        for signum, previous in self._previous.items():
+            self._loop.remove_signal_handler(signum)
+            signal.signal(signum, previous)  # type: ignore[arg-type]
+        self._previous.clear()

@@ -9,7 +9,8 @@ takes the results back in file order; nothing else knows whether workers exist.
   at most one more chunk in flight than there are workers, and falls back to this
   process for a file of a single chunk (a pool would only cost its start-up).
 
-Workers ignore Ctrl-C (this process handles it and writes the results file); they
+Workers ignore Ctrl-C, SIGTERM and SIGHUP (this process handles them and writes the
+results file) and die with this process (``PR_SET_PDEATHSIG``); they
 are forked from a process with no other thread running, with the collector frozen
 so that neither side's collections copy the shared memory pages.
 """
@@ -70,8 +71,18 @@ class InProcessExecutor:
 
 
 def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which writes the results file."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Workers leave Ctrl-C, SIGTERM and SIGHUP (sent to the whole process group) to the
+    main process, which writes the results file and shuts them down; and they die with
+    it, however it ends (``PR_SET_PDEATHSIG``, Linux)."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() == 1:  # the parent died before the line above
+            os._exit(1)
 
 
 class ProcessExecutor:

@@ -53,11 +53,19 @@ def check_summary_path(settings: Settings) -> None:
 def check_output(
     settings: Settings, what: str, path: Path, *, input_is_results: bool = False
 ) -> None:
-    """Refuse an output path that is the input (unless ``input_is_results``: a results
-    file fed back in is replaced by its new results), a folder, or in a folder that is
-    missing or cannot be written."""
-    if path.resolve() == settings.input.resolve() and not input_is_results:
-        raise ConfigError(f"The {what} cannot be the input file itself.")
+    """Refuse an output path that is any file the run reads — the input (unless
+    ``input_is_results``: a results file fed back in is replaced by its new results),
+    the mapping file, the ledger — a folder, or in a folder that is missing or cannot
+    be written."""
+    resolved = path.resolve()
+    inputs = (
+        ("input file", None if input_is_results else settings.input),
+        ("mapping file (--mapping)", settings.mapping),
+        ("import ledger (--state)", settings.state),
+    )
+    for name, source in inputs:
+        if source is not None and (resolved == source.resolve() or _same_file(path, source)):
+            raise ConfigError(f"The {what} cannot be the {name}: it would be overwritten.")
     folder = path.parent
     if not folder.is_dir():
         raise ConfigError(f"The folder for the {what} does not exist: {folder}")
@@ -160,3 +168,11 @@ def remember_written(settings: Settings, *paths: Path) -> None:
         write_private_text(registry, json.dumps(kept, indent=0))
     except OSError:
         pass
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (a hard link, another spelling)."""
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False

@@ -47,7 +47,8 @@ def plan_file(
     """Map the columns and settle the conventions the settings and mapping give."""
     source = str(settings.input)
     columns = map_columns(
-        table.headers, mapping=mapping, source=source, phone_column=settings.phone_column
+        table.headers, mapping=mapping, source=source, phone_column=settings.phone_column,
+        trusted=table.header_trusted,
     )
     group = settings.group or (mapping.group if mapping else None)
     if group is not None and not GROUP_SLUG_RE.match(group):

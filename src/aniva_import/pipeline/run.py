@@ -11,23 +11,28 @@ size, not on the file.
 from __future__ import annotations
 
 import datetime as dt
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aniva_import.errors import AnivaImportError, ConfigError, InputError, Interrupted, OutputError
+from aniva_import.errors import (
+    AnivaImportError,
+    ConfigError,
+    InputError,
+    Interrupted,
+    OutputError,
+    Terminated,
+    interrupt_exit_code,
+)
 from aniva_import.load import Chunk, Table, is_workbook, open_table
-from aniva_import.mapping import MappingFile, load_mapping_file
+from aniva_import.mapping import MappingFile, header_recogniser, load_mapping_file
 from aniva_import.pipeline.check import check
 from aniva_import.pipeline.decide import finish_chunk, not_reached
 from aniva_import.pipeline.executor import Executor, executor_for
-from aniva_import.pipeline.interrupts import (
-    interrupt_after_the_write,
-    interruptibly,
-    no_second_interrupt,
-)
+from aniva_import.pipeline.interrupts import interrupt_after_the_write, no_second_interrupt
 from aniva_import.pipeline.outputs import (
     check_output,
     check_results_target,
@@ -171,8 +176,9 @@ class _Run:
         except InputError as error:
             self.fail(error)
             raise
-        except (Interrupted, KeyboardInterrupt):
-            report.outcome, report.exit_code = "interrupted", 130
+        except (Interrupted, KeyboardInterrupt) as stop:
+            code = stop.exit_code if isinstance(stop, Interrupted) else interrupt_exit_code(stop)
+            report.outcome, report.exit_code = "interrupted", code
             if not self.committed:  # stopped before a results file existed
                 report.results = None
             self.finish(quietly=True)
@@ -180,8 +186,16 @@ class _Run:
                 ("Interrupted: the results file lists what was done; run the same command "
                  "again to go on.") if self.committed
                 else "Interrupted before the results file could be written; run again to "
-                "check the file."
+                "check the file.",
+                code,
             ) from None
+        except BaseException as error:  # a bug, MemoryError, RecursionError: still a summary
+            report.outcome, report.exit_code = "failed", 2
+            report.error = f"internal error ({type(error).__name__})"
+            if not self.committed:
+                report.results = None
+            self.finish(quietly=True)
+            raise
         report.finish_exit_code()
         self.finish()
         return report
@@ -192,10 +206,16 @@ class _Run:
         if sheet is None and mapping is not None and mapping.sheet is not None:
             # a mapping shared by a clinic's CSV and Excel exports: its sheet is for Excel
             sheet = mapping.sheet if is_workbook(settings.input) else None
-        table = interruptibly(partial(open_table, settings.input, sheet=sheet))
+        # a workbook is parsed in a process of its own, which a Ctrl-C kills at once
+        table = open_table(
+            settings.input, sheet=sheet, encoding=settings.encoding,
+            recognise=header_recogniser(mapping),
+        )
         info, report = table.info, self.report
         report.input_format, report.encoding = info.kind, info.encoding
-        report.delimiter, report.sheet = info.delimiter, info.sheet
+        report.delimiter = info.delimiter
+        report.sheet = str(info.sheet_index) if info.sheet_index else None
+        report.header_row = table.header_row if table.skipped else None
         return table
 
     def tell(self, stage: str) -> None:
@@ -250,7 +270,7 @@ class _Run:
                     total = estimate.update(chunk)
                     self.progress(Progressed(len(rows), self.report, total=total))
                 _stop_if_interrupted(deliverer)  # the chunk being sent is written: stop here
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             self.tell("stopping")
             if checked is not None:
                 checked.close()
@@ -258,7 +278,7 @@ class _Run:
                 self.write_not_reached(writer, table, kept, sent=deliverer is not None)
             raise Interrupted(
                 "Interrupted: the results file lists what was done; run the same command "
-                "again to go on."
+                "again to go on.", interrupt_exit_code(stop),
             ) from None
         except BaseException:
             writer.discard()
@@ -315,9 +335,11 @@ class _Run:
 
 
 def _stop_if_interrupted(deliverer: Deliverer | None) -> None:
-    """A Ctrl-C during a batch stopped the sender gracefully: now stop the run."""
+    """A Ctrl-C (SIGTERM, SIGHUP) during a batch stopped the sender gracefully: now stop
+    the run."""
     if deliverer is not None and deliverer.interrupted:
-        raise KeyboardInterrupt
+        signum = deliverer.stopped_by
+        raise KeyboardInterrupt if signum in (None, signal.SIGINT) else Terminated(signum)
 
 
 def _send_settings(settings: Settings) -> SendSettings:

@@ -29,7 +29,10 @@ class RunReport:
     input_format: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    #: a workbook's sheet by position ("2"): a sheet's name may be a patient's
     sheet: str | None = None
+    #: the header's row number when title lines above it were passed over
+    header_row: int | None = None
     counts: Counter[str] = field(default_factory=Counter)
     problem_counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     unknown_columns: tuple[str, ...] = ()

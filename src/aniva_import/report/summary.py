@@ -35,6 +35,7 @@ def summary_document(report: RunReport) -> dict[str, Any]:
             "encoding": report.encoding,
             "delimiter": report.delimiter,
             "sheet": report.sheet,
+            "header_row": report.header_row,
         },
         "results_file": str(report.results) if report.results else None,
         "started_at": report.started_at.isoformat() if report.started_at else None,

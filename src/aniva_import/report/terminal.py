@@ -35,7 +35,9 @@ def render_summary(report: RunReport, *, top: int = 8) -> str:
     lines = []
     what = "Dry run" if report.mode == "dry_run" else "Import"
     details = [d for d in (report.input_format, report.encoding, _delimiter_name(report.delimiter),
-                           f"sheet {report.sheet!r}" if report.sheet else None) if d]
+                           f"sheet {report.sheet}" if report.sheet else None,
+                           f"header in row {report.header_row}" if report.header_row else None)
+               if d]
     into = f" into {report.api_url}" if report.api_url else ""
     lines.append(f"{what} of {report.input} ({', '.join(details)}){into}")
     parts = [f"{report.counts[s.value]} {s.value}" for s in Status if report.counts[s.value]]
