@@ -79,7 +79,7 @@ class ErrorCells:
 class ErrorHint:
     """Whether a part's XML may hold an error cell: it contains ``t="e"``, as every
     spreadsheet program writes it (``t='e'`` in XML written with single quotes),
-    across block boundaries.  ~15 ms for 24 MB; the real reading is
+    across block boundaries.  A cheap search of every part; the real reading is
     :func:`read_error_cells`, for the chosen sheet only."""
 
     def __init__(self) -> None:
