@@ -14,12 +14,11 @@ the same process is refused too.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import os
 from pathlib import Path
 
 from aniva_import.errors import LedgerBusy, LedgerError
+from aniva_import.files import try_lock
 
 
 def lock_path(ledger_path: Path) -> Path:
@@ -35,21 +34,16 @@ class ExclusiveLock:
     def __init__(self, path: Path, guarded: Path) -> None:
         self.path = path
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = try_lock(path)
         except OSError as exc:
             raise LedgerError(
                 f"Cannot open the ledger's lock file {path}: {exc.strerror}."
             ) from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise LedgerBusy(
-                    f"The ledger {guarded} is in use by another aniva-import run. "
-                    "Wait for that import to finish, or choose another ledger with --state."
-                ) from None
-            raise LedgerError(f"Cannot lock the ledger {guarded}: {exc.strerror}.") from exc
+        if fd is None:
+            raise LedgerBusy(
+                f"The ledger {guarded} is in use by another aniva-import run. "
+                "Wait for that import to finish, or choose another ledger with --state."
+            )
         self._fd: int | None = fd
 
     @property

@@ -15,8 +15,6 @@ would race with a run that just opened it).
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
 import os
 import socket
@@ -24,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aniva_import.errors import AnivaImportError
+from aniva_import.files import try_lock
 
 
 class InboxBusy(AnivaImportError):
@@ -62,26 +61,19 @@ class InboxLock:
     def __init__(self, path: Path, *, started_at: str) -> None:
         self.path = path
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = try_lock(path)
         except OSError as error:
             raise AnivaImportError(
                 f"Cannot open the inbox lock {path}: {error.strerror}."
             ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            holder = _read_holder(fd)
-            os.close(fd)
-            if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                who = (f" (process {holder.pid} on {holder.host}, started {holder.started_at})"
-                       if holder else "")
-                raise InboxBusy(
-                    f"Another aniva-import nightly run is processing this inbox{who}; "
-                    "left alone.", holder,
-                ) from None
-            raise AnivaImportError(
-                f"Cannot lock the inbox lock {path}: {error.strerror}."
-            ) from None
+        if fd is None:
+            holder = _holder_of(path)
+            who = (f" (process {holder.pid} on {holder.host}, started {holder.started_at})"
+                   if holder else "")
+            raise InboxBusy(
+                f"Another aniva-import nightly run is processing this inbox{who}; left alone.",
+                holder,
+            )
         self._fd: int | None = fd
         #: the holder a run that did not finish left in the file (None: released cleanly)
         self.previous = _read_holder(fd)
@@ -107,6 +99,17 @@ class InboxLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _holder_of(path: Path) -> Holder | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return _read_holder(fd)
+    finally:
+        os.close(fd)
 
 
 def _read_holder(fd: int) -> Holder | None:
