@@ -423,6 +423,29 @@ def test_summary_cannot_take_the_default_results_path(cli: Cli, berlin: Path) ->
     assert not target.exists()
 
 
+def test_a_summary_replaces_only_an_earlier_summary(cli: Cli, berlin: Path) -> None:
+    summary = berlin.with_name("run.json")
+    args = ("run", str(berlin), "--dry-run", "--group", "acme-clinic-berlin",
+            "--summary-json", str(summary), "--no-progress")
+    assert cli(*args).code == 1
+    first = json.loads(summary.read_text(encoding="utf-8"))
+    assert first["tool"] == "aniva-import"
+    assert cli(*args).code == 1  # our own summary of the last run: replaced
+    assert json.loads(summary.read_text(encoding="utf-8"))["started_at"] != first["started_at"]
+
+    precious = berlin.with_name("precious.json")
+    precious.write_text('{"mine": true}\n', encoding="utf-8")
+    refused = cli("run", str(berlin), "--dry-run", "--group", "acme-clinic-berlin",
+                  "--summary-json", str(precious), "--no-progress")
+    assert refused.code == 2
+    assert "not a summary written by aniva-import" in refused.err
+    assert precious.read_text(encoding="utf-8") == '{"mine": true}\n'
+    forced = cli("run", str(berlin), "--dry-run", "--group", "acme-clinic-berlin",
+                 "--summary-json", str(precious), "--no-progress", "--overwrite")
+    assert forced.code == 1
+    assert json.loads(precious.read_text(encoding="utf-8"))["tool"] == "aniva-import"
+
+
 def test_a_mappings_sheet_is_ignored_for_csv_but_sheet_option_is_not(
     cli: Cli, tmp_path: Path
 ) -> None:

@@ -27,7 +27,7 @@ from aniva_import.nightly import (
 from aniva_import.nightly.drift import Drift, Renamed
 from aniva_import.nightly.outcome import StopInfo
 from aniva_import.nightly.terminal import render_nightly
-from tests.nightly._support import SCHEMA, read_metrics
+from tests.nightly._support import SCHEMA, Cli, read_metrics, write_config
 
 START = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)
 
@@ -167,3 +167,27 @@ def test_the_command_line_names_its_options(capsys: pytest.CaptureFixture[str]) 
     help_text = capsys.readouterr().out
     for option in ("CONFIG", "--dry-run", "--summary-json", "--metrics"):
         assert option in help_text
+
+
+def test_the_summary_and_metrics_replace_only_an_earlier_nights(
+    tmp_path: Path, cli: Cli
+) -> None:
+    (tmp_path / "berlin").mkdir()
+    config = write_config(tmp_path / "nightly.toml", [
+        {"name": "berlin", "folder": "berlin", "group": "acme-clinic-berlin"},
+    ])
+    summary, metrics = tmp_path / "nightly.json", tmp_path / "nightly.prom"
+    args = ("nightly", str(config), "--dry-run", "--summary-json", str(summary),
+            "--metrics", str(metrics))
+    assert cli(*args).code == 0
+    assert cli(*args).code == 0  # the night before's files are replaced
+    assert json.loads(summary.read_text(encoding="utf-8"))["command"] == "nightly"
+
+    for option, theirs in (("--summary-json", summary), ("--metrics", metrics)):
+        theirs.write_text("someone else's file\n", encoding="utf-8")
+        refused = cli(*args)
+        assert refused.code == 2
+        assert f"was not written by aniva-import's {option}" in refused.err
+        assert theirs.read_text(encoding="utf-8") == "someone else's file\n"
+        theirs.unlink()
+        assert cli(*args).code == 0

@@ -58,6 +58,22 @@ def _check_output(option: str, path: Path | None, config: Path) -> None:
         raise ConfigError(f"The folder for {option} does not exist: {path.parent}")
     if path.is_dir():
         raise ConfigError(f"{option} {path} is a folder, not a file.")
+    if path.exists() and not _ours(option, path):
+        raise ConfigError(
+            f"{path} already exists and was not written by aniva-import's {option}, so it "
+            f"is left as it is. Choose another path for {option}."
+        )
+
+
+def _ours(option: str, path: Path) -> bool:
+    """Whether an existing output file is an earlier run's (replaced each night)."""
+    if option == "--summary-json":
+        from aniva_import.report import is_summary_file
+
+        return is_summary_file(path)
+    from aniva_import.nightly.metrics import is_metrics_file
+
+    return is_metrics_file(path)
 
 
 def _api_key(key_file: Path | None, console: Console) -> ApiKey:

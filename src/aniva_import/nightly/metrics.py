@@ -91,3 +91,13 @@ def write_metrics(report: NightlyReport, path: Path) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def is_metrics_file(path: Path) -> bool:
+    """Whether ``path`` holds metrics this job wrote (an earlier night's, to be replaced)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return False
+    return b"# HELP aniva_import_nightly_" in head

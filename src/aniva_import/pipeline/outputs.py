@@ -25,6 +25,7 @@ from pathlib import Path
 from aniva_import.errors import ConfigError
 from aniva_import.files import write_private_text
 from aniva_import.ledger import default_ledger_path
+from aniva_import.report import is_summary_file
 from aniva_import.results import XLSX_MARKER, default_results_path
 from aniva_import.settings import Settings
 from aniva_import.types import RESULT_COLUMNS
@@ -36,11 +37,18 @@ REGISTRY_LIMIT = 2000
 
 
 def check_summary_path(settings: Settings) -> None:
-    """Refuse a summary path that would overwrite the input or a results file."""
+    """Refuse a summary path that would overwrite the input, a results file, or an
+    existing file that is not an earlier summary of ours (unless ``settings.overwrite``)."""
     summary = settings.summary_json
     if summary is None:
         return
     check_output(settings, "summary file (--summary-json)", summary)
+    if not settings.overwrite and summary.exists() and not is_summary_file(summary):
+        raise ConfigError(
+            f"{summary} already exists and is not a summary written by aniva-import, so "
+            "it is left as it is. Choose another name with --summary-json PATH, or pass "
+            "--overwrite to replace it."
+        )
     candidates = (
         [settings.results] if settings.results
         else [default_results_path(settings.input, kind, delimiter)

@@ -5,7 +5,9 @@
 """
 
 from aniva_import.report.run_report import RunReport
-from aniva_import.report.summary import summary_document, write_summary_json
+from aniva_import.report.summary import is_summary_file, summary_document, write_summary_json
 from aniva_import.report.terminal import render_summary
 
-__all__ = ["RunReport", "render_summary", "summary_document", "write_summary_json"]
+__all__ = [
+    "RunReport", "is_summary_file", "render_summary", "summary_document", "write_summary_json",
+]

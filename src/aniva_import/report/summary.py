@@ -74,6 +74,19 @@ def _sending(report: RunReport) -> dict[str, Any] | None:
     }
 
 
+def is_summary_file(path: Path) -> bool:
+    """Whether ``path`` holds a summary this tool wrote (a JSON object saying so), which a later
+    run may replace; any other file there is the user's."""
+    try:
+        with path.open("rb") as handle:
+            data = json.loads(handle.read(1 << 20))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("tool") == "aniva-import" and (
+        "schema_version" in data
+    )
+
+
 def write_summary_json(report: RunReport, path: Path) -> None:
     """Write the summary, owner-only and atomically."""
     text = json.dumps(summary_document(report), indent=2, ensure_ascii=False) + "\n"
