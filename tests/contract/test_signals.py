@@ -4,6 +4,7 @@ does: the results file lists every row, the summary is written, the exit code is
 
 from __future__ import annotations
 
+import io
 import json
 import signal
 import subprocess
@@ -111,3 +112,32 @@ def test_the_summary_is_written_after_an_internal_error(
     assert document["outcome"] == "failed"
     assert document["exit_code"] == 2
     assert document["error"] == "internal error (MemoryError)"
+
+
+def test_an_internal_error_says_truly_what_was_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aniva_import.cli import main
+    from aniva_import.pipeline import run
+
+    source = tmp_path / "list.csv"
+    source.write_text("Vorname;Nachname\r\nAnna;Lang\r\n", encoding="utf-8")
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(run, "plan_file", broken)
+    said = {}
+    for mode, extra in (("dry", ["--dry-run"]),
+                        ("live", ["--api-url", "http://127.0.0.1:9/api/v1",
+                                  "--state", str(tmp_path / "ledger.sqlite3")])):
+        err = io.StringIO()
+        code = main(["run", str(source), "--group", "g", "--no-progress", *extra],
+                    stdout=io.StringIO(), stderr=err, environ={"ANIVA_API_KEY": "k" * 32})
+        assert code == 2
+        said[mode] = err.getvalue()
+        assert "internal error (RuntimeError)" in said[mode]
+        assert "a bug" not in said[mode]  # the exception's text could hold patient data
+    assert "nothing was sent" in said["dry"]
+    assert "nothing was sent" not in said["live"]
+    assert "recorded in the import ledger" in said["live"]

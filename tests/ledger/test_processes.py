@@ -102,6 +102,21 @@ def test_a_second_ledger_in_the_same_process_is_refused_too(ledger_path: Path) -
         Ledger(ledger_path)
 
 
+def test_another_spelling_of_the_path_takes_the_same_lock(ledger_path: Path) -> None:
+    with Ledger(ledger_path):
+        pass  # the file exists: a symlink to it, and a path through "..", name it too
+    alias = ledger_path.with_name("alias.sqlite3")
+    alias.symlink_to(ledger_path.name)
+    (ledger_path.parent / "sub").mkdir()
+    dotted = ledger_path.parent / "sub" / ".." / ledger_path.name
+    with Ledger(ledger_path):
+        for other in (alias, dotted):
+            with pytest.raises(LedgerBusy):
+                Ledger(other)
+    with Ledger(alias), pytest.raises(LedgerBusy):
+        Ledger(ledger_path)
+
+
 def test_a_run_killed_with_sigkill_leaves_no_lock_and_its_in_flight_entry_unknown(
     ledger_path: Path,
 ) -> None:

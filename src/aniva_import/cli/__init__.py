@@ -121,8 +121,12 @@ def main(
     except Exception as error:  # a bug: say so without a traceback (it could hold patient data)
         if console.environ.get("ANIVA_IMPORT_DEBUG"):
             raise
+        sends = args.command in ("run", "nightly") and not getattr(args, "dry_run", False)
         console.error(
-            f"internal error ({type(error).__name__}); nothing was sent. Please report it; "
-            "set ANIVA_IMPORT_DEBUG=1 to see details."
+            f"internal error ({type(error).__name__}); "
+            + ("whatever was sent is recorded in the import ledger, so running the same "
+               "command again goes on without creating anyone twice. " if sends
+               else "nothing was sent. ")
+            + "Please report it; set ANIVA_IMPORT_DEBUG=1 to see details."
         )
         return 2

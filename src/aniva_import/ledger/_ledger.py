@@ -77,7 +77,8 @@ class Ledger:
             _storage.refuse_foreign(self.path)  # before any file is created beside it
         else:
             _storage.make_parents(self.path)
-        self._lock = ExclusiveLock(lock_path(self.path), self.path)
+        # beside the file itself: every spelling of its path (a symlink, ..) takes one lock
+        self._lock = ExclusiveLock(lock_path(self.path.resolve()), self.path)
         try:
             if not exists and not self.path.exists():
                 _storage.create(self.path, token_bytes(_storage.SECRET_BYTES), self._stamp())
