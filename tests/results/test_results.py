@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from aniva_import.problems import Problem, ProblemCode
 from aniva_import.results import FinishedRow, escape_formula, unescape_formula
 from aniva_import.results.csv import CsvResultsWriter
+from aniva_import.results.escape import LEADING_SPACES
 from aniva_import.types import Status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
         ("-5", "-5"),
         ("Maria", "Maria"),
         ("", ""),
+        (' =HYPERLINK("http://evil","x")', '\' =HYPERLINK("http://evil","x")'),
+        ('  @SUM(1+1)*cmd|" /C calc"!A0', '\'  @SUM(1+1)*cmd|" /C calc"!A0'),
+        ("\u00a0=1+1", "'\u00a0=1+1"),
+        ("\u3000-cmd", "'\u3000-cmd"),
+        (" +49 30 1234567", " +49 30 1234567"),
+        ("  Maria", "  Maria"),
     ],
 )
 def test_escape_formula(cell: str, escaped: str) -> None:
@@ -45,6 +52,18 @@ def test_escaped_cells_never_start_a_formula_and_round_trip(text: str) -> None:
     assert unescape_formula(escaped) == text  # exactly undone, whatever the text
     if escaped and escaped[0] in "=+-@\t\r":  # only plain numbers may start so
         assert re.fullmatch(r"[+-][0-9][0-9 ()./-]*", escaped)
+    trimmed = escaped.lstrip(LEADING_SPACES)  # as a program that trims spaces reads it
+    if trimmed and trimmed[0] in "=+-@\t\r":
+        assert re.fullmatch(r"[+-][0-9][0-9 ()./-]*", trimmed)
+
+
+@given(st.text(alphabet=st.sampled_from(" \u00a0\u3000=+-@'\t\rab1"), max_size=12))
+def test_leading_spaces_never_hide_a_formula(text: str) -> None:
+    escaped = escape_formula(text)
+    assert unescape_formula(escaped) == text
+    trimmed = escaped.lstrip(LEADING_SPACES)
+    if trimmed and trimmed[0] in "=+-@\t\r":
+        assert re.fullmatch(r"[+-][0-9][0-9 ()./-]*", trimmed)
 
 
 @pytest.mark.parametrize("text", ["'=Bob", "'-Lee", "''", "'" * 3 + "x", "'+49 30 1", "'a", "'"])

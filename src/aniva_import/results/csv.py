@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import TextIO
 
 from aniva_import.files import create_private_beside
-from aniva_import.results.escape import DANGEROUS_START, escape_formula
+from aniva_import.results.escape import MAY_NEED_ESCAPING, escape_formula
 from aniva_import.results.row import FinishedRow, SentValue
 from aniva_import.rules import API_FIELDS
 from aniva_import.types import RESULT_COLUMNS, Cell
 
 #: first characters that need escape_formula to look (an apostrophe may need escaping
 #: too, so that a results file read back in gives the text back exactly)
-_DANGER = frozenset((*DANGEROUS_START, "'"))
+_DANGER = MAY_NEED_ESCAPING
 
 
 #: characters that make a row quoted whole (a spreadsheet may split on any of them)

@@ -3,8 +3,11 @@
 A CSV cell that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return and is
 not plainly a number (a phone number such as ``+49 30 1234567`` is harmless and stays
 as it is) gets a leading ``'``, which spreadsheet programs treat as "this is text".
-A cell that already reads as escaped is escaped once more, so that reading a results
-file back in (:func:`unescape_formula`) gives every text back exactly.  XLSX cells
+Spaces before that first character (``" =1+1"``, a no-break space, an ideographic
+space) do not make it safe: some programs trim them when they open a CSV, so such a
+cell is escaped too.  A cell that already reads as escaped is escaped once more, so
+that reading a results file back in (:func:`unescape_formula`) gives every text back
+exactly.  XLSX cells
 are written as typed text cells, which are never evaluated, so nothing there changes.
 """
 
@@ -14,6 +17,14 @@ import re
 from typing import Final
 
 DANGEROUS_START: Final = ("=", "+", "-", "@", "\t", "\r")
+#: spaces a spreadsheet program may trim before it reads a cell (never tab or CR:
+#: those are formula starts themselves)
+LEADING_SPACES: Final = (
+    " \n\x0b\x0c\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+#: the first characters after which :func:`escape_formula` must look closer
+MAY_NEED_ESCAPING: Final = frozenset((*DANGEROUS_START, "'", *LEADING_SPACES))
 _PLAIN_NUMBER: Final = re.compile(r"[+-]?[0-9][0-9 ()./-]*")
 
 
@@ -22,17 +33,30 @@ def escape_formula(text: str) -> str:
 
     >>> escape_formula("=HYPERLINK(\\"http://x\\")"), escape_formula("+49 30 1234567")
     ('\\'=HYPERLINK("http://x")', '+49 30 1234567')
+    >>> escape_formula(" @SUM(1+1)")
+    "' @SUM(1+1)"
     """
-    if (text.startswith(DANGEROUS_START) and not _PLAIN_NUMBER.fullmatch(text)) or _escaped(
-        text
-    ):
+    if _risky(text) or _escaped(text):
         return "'" + text
     return text
 
 
+def _starts_like_a_formula(text: str) -> bool:
+    return text.lstrip(LEADING_SPACES).startswith(DANGEROUS_START)
+
+
+def _risky(text: str) -> bool:
+    return _starts_like_a_formula(text) and not _PLAIN_NUMBER.fullmatch(
+        text.lstrip(LEADING_SPACES)
+    )
+
+
 def _escaped(text: str) -> bool:
-    """Whether ``text`` reads as an escaped cell: ``'`` then a formula start or ``'``."""
-    return len(text) > 1 and text[0] == "'" and (text[1] == "'" or text[1] in DANGEROUS_START)
+    """Whether ``text`` reads as an escaped cell: ``'`` then ``'`` or a formula start
+    (after any spaces)."""
+    return len(text) > 1 and text[0] == "'" and (
+        text[1] == "'" or _starts_like_a_formula(text[1:])
+    )
 
 
 def unescape_formula(text: str) -> str:
