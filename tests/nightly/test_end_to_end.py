@@ -610,3 +610,53 @@ def test_a_flock_on_the_lock_file_by_another_process_is_respected(
     assert (berlin / "a.csv").exists()
     assert sandbox.stats()["requests"] == 0
     assert nightly(cli, config).code == 0
+
+
+def test_a_shared_ledger_covers_an_onboarding_run_and_two_inboxes_of_one_group(
+    tmp_path: Path, sandbox: SandboxServer, cli: Cli
+) -> None:
+    """Without it each inbox has its own ledger: an onboarding ``run`` followed by the
+    nightly job, or two inboxes feeding one group, would create patients again."""
+    ledger = tmp_path / "shared" / "ledger.sqlite3"
+    ledger.parent.mkdir()
+    key = key_file(tmp_path, sandbox.full_key)
+    onboarding = patients(tmp_path / "onboarding.csv", [1, 2])
+    first = cli("run", str(onboarding), "--group", "acme-clinic-berlin", "--phone-region",
+                "DE", "--state", str(ledger), "--api-url", sandbox.base_url, "--no-progress",
+                env={"ANIVA_API_KEY": sandbox.full_key})
+    assert first.code == 0
+    assert names_in(sandbox.profiles()) == ["Pat1", "Pat2"]
+
+    front, back = tmp_path / "front-desk", tmp_path / "back-office"
+    front.mkdir()
+    back.mkdir()
+    config = write_config(
+        tmp_path / "nightly.toml",
+        [{"name": folder.name, "folder": folder.name, "group": "acme-clinic-berlin",
+          "phone_region": "DE"} for folder in (front, back)],
+        api={"url": sandbox.base_url, "key_file": str(key)},
+        job={"ledger": "shared/ledger.sqlite3"},
+    )
+    patients(front / "export.csv", [1, 2, 3])
+    patients(back / "export.csv", [2, 3, 4])
+    night = nightly(cli, config)
+    assert night.code == 0
+    assert names_in(sandbox.profiles()) == ["Pat1", "Pat2", "Pat3", "Pat4"]  # each once
+    rows = night.files("front-desk")["export.csv"]["rows"]
+    assert (rows["already_imported"], rows["created"], rows["total"]) == (2, 1, 3)
+    rows = night.files("back-office")["export.csv"]["rows"]
+    assert (rows["already_imported"], rows["created"], rows["total"]) == (2, 1, 3)
+    assert not (front / ".aniva-import" / "ledger.sqlite3").exists()
+
+
+def test_a_ledger_in_a_missing_folder_is_a_configuration_problem(
+    tmp_path: Path, cli: Cli
+) -> None:
+    (tmp_path / "berlin").mkdir()
+    config = write_config(tmp_path / "nightly.toml", [
+        {"name": "berlin", "folder": "berlin", "ledger": "nowhere/ledger.sqlite3"},
+    ])
+    result = nightly(cli, config)
+    assert result.code == 2
+    assert "ledger: the folder" in result.err
+    assert "does not exist" in result.err

@@ -59,11 +59,13 @@ class _InboxTable(_Table):
     mapping: str | None = None
     sheet: str | None = None
     settle_seconds: Annotated[float, Field(ge=0)] | None = None
+    ledger: str | None = None
 
 
 class _JobTable(_Table):
     workers: Annotated[int, Field(ge=1)] | None = None
     settle_seconds: Annotated[float, Field(ge=0)] = DEFAULT_SETTLE_SECONDS
+    ledger: str | None = None
 
 
 class _ConfigFile(_Table):
@@ -94,6 +96,10 @@ class InboxConfig:
     mapping: Path | None = None
     sheet: str | None = None
     settle_seconds: float = DEFAULT_SETTLE_SECONDS
+    #: the import ledger this inbox's files are imported with (None: the inbox's own,
+    #: ``<folder>/.aniva-import/ledger.sqlite3``); one shared by inboxes that feed the
+    #: same group, and by ``run --state``, keeps a patient from being created twice
+    ledger: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ def load_config(path: Path, *, writable: bool = True) -> NightlyConfig:
     base = path.parent
     api = _api(raw.api, base, problems)
     inboxes = tuple(
-        _inbox(i, table, base, raw.job.settle_seconds, writable, problems)
+        _inbox(i, table, base, raw.job, writable, problems)
         for i, table in enumerate(raw.inbox)
     )
     problems.extend(_clashes(inboxes))
@@ -258,7 +264,7 @@ def _inbox(
     index: int,
     raw: _InboxTable,
     base: Path,
-    settle_default: float,
+    job: _JobTable,
     writable: bool,
     problems: list[str],
 ) -> InboxConfig:
@@ -304,6 +310,8 @@ def _inbox(
             problems.append(f"{label} mapping: {error}")
     if raw.sheet is not None and not raw.sheet.strip():
         problems.append(f"{label} sheet must not be empty.")
+    ledger = _ledger(label if raw.ledger is not None else "[job]",
+                     raw.ledger if raw.ledger is not None else job.ledger, base, problems)
     return InboxConfig(
         name=raw.name,
         folder=folder,
@@ -312,8 +320,24 @@ def _inbox(
         phone_region=region,
         mapping=mapping,
         sheet=raw.sheet,
-        settle_seconds=raw.settle_seconds if raw.settle_seconds is not None else settle_default,
+        settle_seconds=(raw.settle_seconds if raw.settle_seconds is not None
+                        else job.settle_seconds),
+        ledger=ledger,
     )
+
+
+def _ledger(label: str, value: str | None, base: Path, problems: list[str]) -> Path | None:
+    if value is None:
+        return None
+    if not value.strip():
+        problems.append(f"{label} ledger must not be empty.")
+        return None
+    path = _path(value, base)
+    if path.is_dir():
+        problems.append(f"{label} ledger {path} is a folder; name the ledger file in it.")
+    elif not path.parent.is_dir():
+        problems.append(f"{label} ledger: the folder {path.parent} does not exist.")
+    return path
 
 
 def _phone_region(label: str, region: str, problems: list[str]) -> str | None:

@@ -1,7 +1,8 @@
 """One file through the pipeline, exactly as ``run`` imports it, and what came of it.
 
 The file's settings come from its inbox (group, phone region, mapping, sheet) and
-the ``[api]`` table; its ledger is the inbox's own.  What the pipeline's exceptions
+the ``[api]`` table; its ledger is the inbox's (its own, or the one the
+configuration names).  What the pipeline's exceptions
 mean for the file:
 
 - an :class:`~aniva_import.errors.InputError` about the *file* (unreadable, a

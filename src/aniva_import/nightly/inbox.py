@@ -214,7 +214,8 @@ class InboxRun:
         results_name, summary_name = folders.companions(entry.name)
         settings = file_settings(
             self.inbox, self.options, path, results=folders.working / results_name,
-            summary=folders.working / summary_name, ledger=folders.ledger,
+            summary=folders.working / summary_name,
+            ledger=self.inbox.ledger or folders.ledger,
         )
         attempt = _named(attempt_import(settings, self.clock), path, entry.name)
         count_rows(out, attempt)
