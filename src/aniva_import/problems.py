@@ -143,8 +143,9 @@ class ProblemCode(enum.StrEnum):
     )
     UNEXPECTED_RESPONSE = (
         "unexpected_response",
-        "the API answered something undocumented (a redirect?): check --api-url; the run "
-        "stopped",
+        "the API answered something undocumented (a redirect, a 2xx other than 201 "
+        "Created): check --api-url and any proxy; the run stopped, the row answered so is "
+        "`unknown`",
     )
     # -- the run
     INTERRUPTED = "interrupted", "the run stopped before this row (`not_sent`)"

@@ -90,8 +90,8 @@ def test_201_is_created_with_its_id() -> None:
 
 
 @pytest.mark.parametrize("body", [b"", b"not json", b"[]", b'{"id": null}', b'{"id": ""}',
-                                  b'{"uuid": "x"}'])
-def test_2xx_without_a_readable_id_is_still_created(body: bytes) -> None:
+                                  b'{"uuid": "x"}', b'{"id": "a3f1c2d4-8b7e'])
+def test_a_201_without_a_readable_id_is_still_created(body: bytes) -> None:
     verdict = answer(201, body)
     assert verdict.action is Action.CREATED
     assert verdict.code is ProblemCode.CREATED_WITHOUT_ID
@@ -99,8 +99,21 @@ def test_2xx_without_a_readable_id_is_still_created(body: bytes) -> None:
     assert verdict.maybe_created
 
 
-def test_other_2xx_count_as_created() -> None:
-    assert answer(200, {"id": 17}).profile_id == "17"
+@pytest.mark.parametrize(("status", "body"), [
+    (200, b"<html><body>Your request is being inspected</body></html>"),  # a TLS proxy
+    (200, {"id": "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d"}),
+    (202, {"status": "queued"}),
+    (204, b""),
+    (203, {"id": "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d"}),
+    (206, b"{}"),
+    (299, b""),
+])
+def test_a_2xx_other_than_201_is_not_created_but_unknown(status: int, body: object) -> None:
+    verdict = answer(status, body)
+    assert verdict.action is Action.STOP  # like a redirect: the run stops, the row unknown
+    assert verdict.code is ProblemCode.UNEXPECTED_RESPONSE
+    assert verdict.profile_id is None
+    assert verdict.maybe_created
 
 
 # -- refused ----------------------------------------------------------------------

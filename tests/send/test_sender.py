@@ -310,6 +310,45 @@ def test_a_redirect_stops_the_run_and_its_row_is_unknown() -> None:
     assert client.stop_reason.code == "unexpected_response"
 
 
+@pytest.mark.parametrize("respond", [
+    httpx.Response(200, text="<html>Blocked by your network's proxy</html>",
+                   headers={"content-type": "text/html"}),
+    httpx.Response(202, json={"status": "queued"}),
+    httpx.Response(204),
+])
+def test_a_2xx_other_than_201_stops_the_run_and_its_row_is_unknown(
+    respond: httpx.Response,
+) -> None:
+    api = FakeApi(lambda req, n: created(n) if n == 0 else respond)
+    (outcomes,), client = send(api, [rows(6)], concurrency=1)
+    assert kinds(outcomes) == ["created", "unknown"] + ["not_sent"] * 4
+    unknown = outcomes[1]
+    assert unknown.profile_id is None
+    assert unknown.code == "unexpected_response"
+    assert unknown.message is not None
+    assert f"HTTP {respond.status_code}" in unknown.message
+    assert "201 Created" in unknown.message
+    assert "check in Aniva" in unknown.message
+    assert len(api.seen) == 2  # never resent
+    reason = client.stop_reason
+    assert reason is not None
+    assert (reason.code, reason.exit_code) == ("unexpected_response", 3)
+    assert "proxy" in reason.message
+
+
+def test_a_2xx_other_than_201_whose_body_breaks_off_is_unknown() -> None:
+    class Broken(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield b"<html>"
+            raise httpx.ReadError("reset")
+
+    api = FakeApi(lambda req, n: httpx.Response(200, stream=Broken()))
+    (outcomes,), _ = send(api, [rows(1)])
+    assert outcomes[0].kind is OutcomeKind.UNKNOWN
+    assert outcomes[0].code == "unexpected_response"
+    assert outcomes[0].profile_id is None
+
+
 # -- the breaker -------------------------------------------------------------------------
 
 def test_an_unreachable_api_stops_after_the_budget_with_exit_2() -> None:

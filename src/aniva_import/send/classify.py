@@ -7,7 +7,7 @@ response means" of ARCHITECTURE.md as code, in one place.
 | TLS certificate verification failure                  | STOP (never retried)           |
 | 429                                                   | RETRY, throttled (Retry-After) |
 | 503, 408                                              | RETRY (not processed)          |
-| 2xx                                                   | CREATED (id from the body)     |
+| 201                                                   | CREATED (id from the body)     |
 | 400, 422, any other 4xx                               | FAILED (field messages)        |
 | 401                                                   | STOP (key refused)             |
 | 403 naming the scope                                  | STOP (scope missing)           |
@@ -17,11 +17,17 @@ response means" of ARCHITECTURE.md as code, in one place.
 | 500, 502, 504, other 5xx                              | UNKNOWN                        |
 | read timeout, reset or disconnect after sending,      | UNKNOWN                        |
 | write timeout or error (the body may be half sent)    |                                |
-| 1xx, 3xx (not an answer the API documents)            | STOP; the row UNKNOWN          |
+| 1xx, 2xx other than 201, 3xx (not documented answers) | STOP; the row UNKNOWN          |
 | the request could not be written (h11 refused it)     | NOT_SENT (a bug, not the API)  |
 
 408 is not in the architecture's table: like 503 it says the server did not
 process the request (RFC 9110 §15.5.9), so it is retried.
+
+Only ``201 Created`` means created (the API documents no other success).  A ``200``
+with an HTML page (a TLS-inspecting proxy, a captive portal), a ``202`` "queued" or a
+``204`` says nothing certain either way: the row is unknown, the run stops (every
+other row would get the same answer), as for a redirect.  A ``201`` whose body is
+empty, cut short, not JSON or without a usable ``id`` is still created, without an id.
 """
 
 from __future__ import annotations
@@ -105,7 +111,7 @@ def classify_response(
     status: int, headers: Mapping[str, str], content: bytes, *, wall_now: float
 ) -> Verdict:
     """The verdict on an HTTP answer with ``content`` (its body, perhaps cut short)."""
-    if 200 <= status < 300:
+    if status == 201:
         profile_id = _profile_id(content)
         code = None if profile_id else ProblemCode.CREATED_WITHOUT_ID
         return Verdict(Action.CREATED, code, status=status, profile_id=profile_id)
@@ -121,7 +127,7 @@ def classify_response(
         retry_after = parse_retry_after(headers.get("retry-after"), now=wall_now)
         return Verdict(Action.RETRY, ProblemCode.API_UNAVAILABLE, status=status,
                        retry_after=retry_after)
-    if status < 200 or 300 <= status < 400:
+    if status < 400:  # 1xx, a 2xx other than 201 Created, 3xx: not documented
         return Verdict(Action.STOP, ProblemCode.UNEXPECTED_RESPONSE, status=status)
     body = read_error_body(content, headers.get("content-type"))
     if status == 401:
