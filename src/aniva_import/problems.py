@@ -115,8 +115,8 @@ class ProblemCode(enum.StrEnum):
     )
     OUTCOME_UNKNOWN = (
         "outcome_unknown",
-        "the API may or may not have created the profile (500/502/504, a timeout, a broken "
-        "connection) (`unknown`)",
+        "the API may or may not have created the profile (408/500/502/504, a timeout, a "
+        "broken connection) (`unknown`)",
     )
     CREATED_WITHOUT_ID = (
         "created_without_id",

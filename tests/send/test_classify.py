@@ -71,13 +71,12 @@ def test_429_is_retried_with_retry_after_in_both_forms() -> None:
     assert missing.retry_after == 1.0  # a 429 always pauses, even without the header
 
 
-@pytest.mark.parametrize("status", [503, 408])
-def test_503_and_408_are_retried(status: int) -> None:
-    verdict = answer(status, {"message": "busy"}, **{"Retry-After": "2"})
+def test_503_is_retried() -> None:
+    verdict = answer(503, {"message": "busy"}, **{"Retry-After": "2"})
     assert verdict.action is Action.RETRY
     assert not verdict.throttled
     assert verdict.retry_after == 2.0
-    assert answer(status).retry_after is None
+    assert answer(503).retry_after is None
 
 
 # -- created ----------------------------------------------------------------------
@@ -162,6 +161,14 @@ def test_404_refuses_the_group() -> None:
 @pytest.mark.parametrize("status", [500, 502, 504, 501, 599])
 def test_server_errors_other_than_503_are_unknown(status: int) -> None:
     verdict = answer(status, b"<html>oops</html>")
+    assert verdict.action is Action.UNKNOWN
+    assert verdict.code is ProblemCode.OUTCOME_UNKNOWN
+    assert verdict.maybe_created
+
+
+def test_408_is_unknown_not_retried() -> None:
+    """A proxy may answer 408 after it forwarded the request: maybe created."""
+    verdict = answer(408, {"message": "Request Timeout"}, **{"Retry-After": "2"})
     assert verdict.action is Action.UNKNOWN
     assert verdict.code is ProblemCode.OUTCOME_UNKNOWN
     assert verdict.maybe_created

@@ -96,8 +96,8 @@ def test_a_400_fails_the_row_with_the_field_messages_by_api_field() -> None:
     no_patient_data(outcomes)
 
 
-@pytest.mark.parametrize("status", [500, 502, 504])
-def test_5xx_leaves_the_row_unknown_and_never_resends_it(status: int) -> None:
+@pytest.mark.parametrize("status", [500, 502, 504, 408])
+def test_5xx_and_408_leave_the_row_unknown_and_never_resend_it(status: int) -> None:
     api = FakeApi(lambda req, n: created(n) if n == 0 else httpx.Response(status))
     (outcomes,), _ = send(api, [rows(2)])
     assert outcomes[1].kind is OutcomeKind.UNKNOWN

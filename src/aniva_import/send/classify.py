@@ -6,7 +6,7 @@ response means" of ARCHITECTURE.md as code, in one place.
 | connect error, DNS, TLS handshake, pool/proxy timeout | RETRY (nothing was sent)       |
 | TLS certificate verification failure                  | STOP (never retried)           |
 | 429                                                   | RETRY, throttled (Retry-After) |
-| 503, 408                                              | RETRY (not processed)          |
+| 503                                                   | RETRY (not processed)          |
 | 201                                                   | CREATED (id from the body)     |
 | 400, 422, any other 4xx                               | FAILED (field messages)        |
 | 401                                                   | STOP (key refused)             |
@@ -14,14 +14,16 @@ response means" of ARCHITECTURE.md as code, in one place.
 | 403 naming the group / its access context             | GROUP_REFUSED                  |
 | 403 saying neither                                    | FORBIDDEN (the sender decides) |
 | 404                                                   | GROUP_REFUSED (not found)      |
-| 500, 502, 504, other 5xx                              | UNKNOWN                        |
+| 408, 500, 502, 504, other 5xx                         | UNKNOWN                        |
 | read timeout, reset or disconnect after sending,      | UNKNOWN                        |
 | write timeout or error (the body may be half sent)    |                                |
 | 1xx, 2xx other than 201, 3xx (not documented answers) | STOP; the row UNKNOWN          |
 | the request could not be written (h11 refused it)     | NOT_SENT (a bug, not the API)  |
 
-408 is not in the architecture's table: like 503 it says the server did not
-process the request (RFC 9110 §15.5.9), so it is retried.
+408 is not in the architecture's table.  It is not retried: RFC 9110 §15.5.9 says
+the server did not process the request, but a proxy in between may answer 408 after
+it forwarded the request to the API, so it is not certain that nothing was created;
+like 500/502/504 the row is unknown.
 
 Only ``201 Created`` means created (the API documents no other success).  A ``200``
 with an HTML page (a TLS-inspecting proxy, a captive portal), a ``202`` "queued" or a
@@ -123,7 +125,7 @@ def classify_response(
             status=status,
             retry_after=DEFAULT_RETRY_AFTER if retry_after is None else retry_after,
         )
-    if status in (503, 408):
+    if status == 503:
         retry_after = parse_retry_after(headers.get("retry-after"), now=wall_now)
         return Verdict(Action.RETRY, ProblemCode.API_UNAVAILABLE, status=status,
                        retry_after=retry_after)
@@ -139,6 +141,8 @@ def classify_response(
             return Verdict(Action.GROUP_REFUSED, ProblemCode.GROUP_FORBIDDEN, status=status,
                            body=body)
         return Verdict(Action.FORBIDDEN, ProblemCode.FORBIDDEN, status=status, body=body)
+    if status == 408:  # a proxy may have forwarded the request: not certain
+        return Verdict(Action.UNKNOWN, ProblemCode.OUTCOME_UNKNOWN, status=status, body=body)
     if status == 404:
         return Verdict(Action.GROUP_REFUSED, ProblemCode.GROUP_NOT_FOUND, status=status, body=body)
     if status < 500:
