@@ -120,7 +120,8 @@ class ProblemCode(enum.StrEnum):
     )
     CREATED_WITHOUT_ID = (
         "created_without_id",
-        "the API created the profile but did not say its id (`created`)",
+        "the API created the profile (201) but did not say its id, or sent one that is not "
+        "a UUID (`created`)",
     )
     INVALID_REQUEST = "invalid_request", "the request for this row could not be built (`not_sent`)"
     KEY_REFUSED = "key_refused", "the API does not accept the key (401): the run stopped"

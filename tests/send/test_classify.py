@@ -98,6 +98,33 @@ def test_a_201_without_a_readable_id_is_still_created(body: bytes) -> None:
     assert verdict.maybe_created
 
 
+def test_a_201_id_is_taken_in_lower_case() -> None:
+    verdict = answer(201, {"id": " A3F1C2D4-8B7E-4F2A-9C1D-2E3F4A5B6C7D "})
+    assert verdict.code is None
+    assert verdict.profile_id == "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d"
+
+
+@pytest.mark.parametrize("profile_id", [
+    '=HYPERLINK("http://evil")',  # a formula in the results file
+    "@SUM(1+1)",
+    "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7",  # one digit short
+    "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d0",
+    "a3f1c2d48b7e4f2a9c1d2e3f4a5b6c7d",  # not the canonical form
+    "{a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d}",
+    "urn:uuid:a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d",
+    "g3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d",
+    "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d\n=1+1",
+    "id-17",
+    17,
+    ["a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d"],
+])
+def test_a_201_whose_id_is_not_a_uuid_is_created_without_an_id(profile_id: object) -> None:
+    verdict = answer(201, {"id": profile_id})
+    assert verdict.action is Action.CREATED
+    assert verdict.code is ProblemCode.CREATED_WITHOUT_ID
+    assert verdict.profile_id is None
+
+
 @pytest.mark.parametrize(("status", "body"), [
     (200, b"<html><body>Your request is being inspected</body></html>"),  # a TLS proxy
     (200, {"id": "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d"}),

@@ -17,6 +17,7 @@ from tests.send._support import (
     created,
     error,
     now,
+    profile_id,
     request,
     rows,
     run,
@@ -66,7 +67,7 @@ def test_every_row_gets_one_outcome_in_order() -> None:
     (outcomes,), client = send(api, [batch])
     assert [o.row for o in outcomes] == [r.row for r in batch]
     assert kinds(outcomes) == ["created"] * 25
-    assert {o.profile_id for o in outcomes} == {f"id-{n}" for n in range(25)}
+    assert {o.profile_id for o in outcomes} == {profile_id(n) for n in range(25)}
     assert all(o.attempts == 1 and o.status == 201 and o.code is None for o in outcomes)
     assert client.stop_reason is None
     stats = client.stats

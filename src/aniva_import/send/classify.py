@@ -29,7 +29,8 @@ Only ``201 Created`` means created (the API documents no other success).  A ``20
 with an HTML page (a TLS-inspecting proxy, a captive portal), a ``202`` "queued" or a
 ``204`` says nothing certain either way: the row is unknown, the run stops (every
 other row would get the same answer), as for a redirect.  A ``201`` whose body is
-empty, cut short, not JSON or without a usable ``id`` is still created, without an id.
+empty, cut short, not JSON or without an ``id`` that is a UUID is still created,
+without an id: nothing else (a formula, a page) ever reaches the results file.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from typing import Final
 import httpx
 
 from aniva_import.problems import ProblemCode
+from aniva_import.rules import profile_id_of
 from aniva_import.send.errors_body import ErrorBody, read_error_body
 from aniva_import.send.retry_after import DEFAULT_RETRY_AFTER, parse_retry_after
 
@@ -208,8 +210,6 @@ def _profile_id(content: bytes) -> str | None:
         return None
     if isinstance(data, dict):
         value = data.get("id")
-        if isinstance(value, str) and 0 < len(value.strip()) <= 200:
-            return value.strip()
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
+        if isinstance(value, str):  # documented: a UUID string; anything else is no id
+            return profile_id_of(value)
     return None
