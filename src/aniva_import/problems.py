@@ -115,12 +115,13 @@ class ProblemCode(enum.StrEnum):
     )
     OUTCOME_UNKNOWN = (
         "outcome_unknown",
-        "the API may or may not have created the profile (500/502/504, a timeout, a broken "
-        "connection) (`unknown`)",
+        "the API may or may not have created the profile (408/500/502/504, a timeout, a "
+        "broken connection) (`unknown`)",
     )
     CREATED_WITHOUT_ID = (
         "created_without_id",
-        "the API created the profile but did not say its id (`created`)",
+        "the API created the profile (201) but did not say its id, or sent one that is not "
+        "a UUID (`created`)",
     )
     INVALID_REQUEST = "invalid_request", "the request for this row could not be built (`not_sent`)"
     KEY_REFUSED = "key_refused", "the API does not accept the key (401): the run stopped"
@@ -143,8 +144,9 @@ class ProblemCode(enum.StrEnum):
     )
     UNEXPECTED_RESPONSE = (
         "unexpected_response",
-        "the API answered something undocumented (a redirect?): check --api-url; the run "
-        "stopped",
+        "the API answered something undocumented (a redirect, a 2xx other than 201 "
+        "Created): check --api-url and any proxy; the run stopped, the row answered so is "
+        "`unknown`",
     )
     # -- the run
     INTERRUPTED = "interrupted", "the run stopped before this row (`not_sent`)"

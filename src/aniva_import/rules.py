@@ -46,3 +46,18 @@ CONTROL_CHARS_RE: Final = re.compile(r"[\x00-\x1f\x7f]")
 #: Our plausibility bounds (not the API's): centimetres and kilograms.
 HEIGHT_CM_RANGE: Final = (30.0, 260.0)
 WEIGHT_KG_RANGE: Final = (1.0, 400.0)
+#: Documented: the id of a created profile is a UUID string; we take it only in the
+#: canonical textual form (8-4-4-4-12 hex digits), whatever the case.
+PROFILE_ID_RE: Final = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
+def profile_id_of(text: str) -> str | None:
+    """``text`` as a profile id (a UUID, lower case), or None when it is not one.
+
+    >>> profile_id_of(" A3F1C2D4-8B7E-4F2A-9C1D-2E3F4A5B6C7D "), profile_id_of("=1+1")
+    ('a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d', None)
+    """
+    text = text.strip()
+    return text.lower() if PROFILE_ID_RE.fullmatch(text) else None

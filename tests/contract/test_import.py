@@ -26,6 +26,7 @@ pytestmark = pytest.mark.integration
 
 Cli = Callable[..., CliResult]
 HEADER = "Vorname;Nachname;Geburtsdatum;E-Mail;Telefon;Profilgruppe"
+PROFILE_ID = "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d"
 
 
 def write_file(path: Path, rows: list[str], header: str = HEADER) -> Path:
@@ -308,13 +309,18 @@ def test_an_unknown_row_is_settled_by_the_user_and_the_next_run_follows(
     common = ["--api-url", sandbox.base_url, "--state", str(state), "--phone-region", "DE"]
     not_created = cli("resolve", str(source), "--row", "2", "--not-created", *common)
     assert not_created.code == 0, not_created.err
-    created = cli("resolve", str(source), "--row", "3", "--created-as", "prof-42", *common)
+    not_an_id = cli("resolve", str(source), "--row", "3", "--created-as",
+                    '=HYPERLINK("http://evil")', *common)
+    assert not_an_id.code == 2
+    assert "UUID" in not_an_id.out + not_an_id.err
+    created = cli("resolve", str(source), "--row", "3", "--created-as", PROFILE_ID.upper(),
+                  *common)
     assert created.code == 0, created.err
     rerun = run_import(cli, source, sandbox)
     assert rerun.code == 0, rerun.err
     found = results(source)
     assert [r["status"] for r in found] == ["created", "already_imported"]
-    assert found[1]["profile_id"] == "prof-42"
+    assert found[1]["profile_id"] == PROFILE_ID  # recorded in lower case
     assert len(sandbox.profiles()) == 1
     listing = cli("ledger", "--state", str(state))
     assert listing.code == 0

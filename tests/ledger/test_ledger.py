@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aniva_import import AnivaImportError, InputError
 from aniva_import.ledger import (
@@ -19,6 +21,7 @@ from aniva_import.ledger import (
     Reservation,
     Unknown,
 )
+from aniva_import.ledger._fingerprints import normalise_api_url
 from tests.ledger.conftest import API, GROUP, FakeClock, OpenLedger, body
 
 IDENTITY = "maria|schmidt|1985-03-22"
@@ -41,8 +44,45 @@ def test_key_is_a_stable_hex_fingerprint_of_api_group_and_identity(ledger: Ledge
     assert _key(ledger, "maria|schmidt|1985-03-23") != key
 
 
-def test_key_treats_spellings_of_one_api_url_as_one_api(ledger: Ledger) -> None:
-    assert ledger.key("https://AnivaHealth.com/api/v1/", GROUP, IDENTITY) == _key(ledger)
+@pytest.mark.parametrize("spelling", [
+    "https://AnivaHealth.com/api/v1/",
+    "https://anivahealth.com./api/v1",  # the trailing dot of a fully qualified name
+    "https://anivahealth.com//api/v1",
+    "https://anivahealth.com/api//v1//",
+    " HTTPS://ANIVAHEALTH.COM.//api/v1/ ",
+])
+def test_key_treats_spellings_of_one_api_url_as_one_api(ledger: Ledger, spelling: str) -> None:
+    assert ledger.key(spelling, GROUP, IDENTITY) == _key(ledger)
+
+
+def test_key_keeps_apis_apart_that_are_apart(ledger: Ledger) -> None:
+    assert ledger.key("https://anivahealth.com/api/v2", GROUP, IDENTITY) != _key(ledger)
+    assert ledger.key("https://anivahealth.com/apiv1", GROUP, IDENTITY) != _key(ledger)
+    assert ledger.key("https://anivahealth.co/api/v1", GROUP, IDENTITY) != _key(ledger)
+    assert ledger.key("https://anivahealth.com:8443/api/v1", GROUP, IDENTITY) != _key(ledger)
+    assert (ledger.key("http://[::1]:8787//api/v1/", GROUP, IDENTITY)
+            == ledger.key("http://[::1]:8787/api/v1", GROUP, IDENTITY)
+            != ledger.key("http://[::1]:8788/api/v1", GROUP, IDENTITY))
+
+
+_HOSTS = st.from_regex(r"[a-z][a-z0-9-]{0,10}(\.[a-z][a-z0-9-]{0,10}){0,3}", fullmatch=True)
+_SEGMENTS = st.lists(st.from_regex(r"[a-z0-9_.~-]{1,8}", fullmatch=True), max_size=4)
+
+
+@given(host=_HOSTS, port=st.none() | st.integers(1, 65535), segments=_SEGMENTS,
+       dot=st.booleans(), upper=st.booleans(),
+       slashes=st.lists(st.integers(1, 3), min_size=5, max_size=5))
+def test_spellings_of_one_url_normalise_alike_and_normalising_is_idempotent(
+    host: str, port: int | None, segments: list[str], dot: bool, upper: bool,
+    slashes: list[int],
+) -> None:
+    where = host + (f":{port}" if port else "")
+    canonical = f"https://{where}" + "".join(f"/{s}" for s in segments)
+    spelled_host = (host.upper() if upper else host) + ("." if dot else "")
+    spelled = f"https://{spelled_host}" + (f":{port}" if port else "") + "".join(
+        "/" * slashes[i] + s for i, s in enumerate(segments)) + "/" * (slashes[-1] - 1)
+    assert normalise_api_url(spelled) == normalise_api_url(canonical) == canonical
+    assert normalise_api_url(normalise_api_url(spelled)) == canonical
 
 
 def test_key_parts_cannot_run_into_each_other(ledger: Ledger) -> None:

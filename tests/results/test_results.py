@@ -96,6 +96,18 @@ def test_csv_results_are_private_atomic_and_excel_friendly(tmp_path: Path) -> No
     assert list(tmp_path.iterdir()) == [target]
 
 
+def test_the_profile_id_cell_is_formula_safe_too(tmp_path: Path) -> None:
+    """Defence in depth: ids are UUIDs when they come from the API, but a ledger
+    written before that was checked may hold anything."""
+    target = tmp_path / "out.results.csv"
+    writer = CsvResultsWriter(target, ["Vorname"], delimiter=";")
+    writer.write([FinishedRow(2, Status.ALREADY_IMPORTED, '=HYPERLINK("http://evil")', (),
+                              ["Maria"])])
+    writer.commit()
+    rows = list(csv.reader(target.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    assert rows[1] == ["2", "already_imported", '\'=HYPERLINK("http://evil")', "", "Maria"]
+
+
 def test_discarded_results_leave_nothing_behind(tmp_path: Path) -> None:
     writer = CsvResultsWriter(tmp_path / "r.csv", ["a"])
     writer.write(_rows()[:1])

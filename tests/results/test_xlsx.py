@@ -92,6 +92,14 @@ def test_results_workbook_reads_at_a_glance(tmp_path: Path) -> None:
     assert sent[2][:2] == [3, "invalid"]
 
 
+def test_the_profile_id_is_a_text_cell_never_a_formula(tmp_path: Path) -> None:
+    row = FinishedRow(2, Status.ALREADY_IMPORTED, '=HYPERLINK("http://evil")', (),
+                      ["Maria", "", "", "", "", ""])
+    target = _write(tmp_path / "r.xlsx", [row])
+    cell = openpyxl.load_workbook(target)["Results"].cell(2, 3)
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://evil")', "s")
+
+
 def test_text_comes_back_exactly_and_the_zip_has_no_zip64_records(tmp_path: Path) -> None:
     target = _write(tmp_path / "r.xlsx", _rows())
     with zipfile.ZipFile(target) as archive:

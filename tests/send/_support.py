@@ -61,8 +61,13 @@ def rows(count: int, group: str = "demo-clinic", start: int = 2) -> list[SendReq
     return [request(start + i, group) for i in range(count)]
 
 
+def profile_id(number: int) -> str:
+    """The id the fake API gives the profile of its request ``number`` (a UUID)."""
+    return f"00000000-0000-4000-8000-{number:012d}"
+
+
 def created(number: int) -> httpx.Response:
-    return httpx.Response(201, json={"id": f"id-{number}", "handle": None})
+    return httpx.Response(201, json={"id": profile_id(number), "handle": None})
 
 
 def error(status: int, message: str = "nope", headers: dict[str, str] | None = None,

@@ -71,13 +71,12 @@ def test_429_is_retried_with_retry_after_in_both_forms() -> None:
     assert missing.retry_after == 1.0  # a 429 always pauses, even without the header
 
 
-@pytest.mark.parametrize("status", [503, 408])
-def test_503_and_408_are_retried(status: int) -> None:
-    verdict = answer(status, {"message": "busy"}, **{"Retry-After": "2"})
+def test_503_is_retried() -> None:
+    verdict = answer(503, {"message": "busy"}, **{"Retry-After": "2"})
     assert verdict.action is Action.RETRY
     assert not verdict.throttled
     assert verdict.retry_after == 2.0
-    assert answer(status).retry_after is None
+    assert answer(503).retry_after is None
 
 
 # -- created ----------------------------------------------------------------------
@@ -90,8 +89,8 @@ def test_201_is_created_with_its_id() -> None:
 
 
 @pytest.mark.parametrize("body", [b"", b"not json", b"[]", b'{"id": null}', b'{"id": ""}',
-                                  b'{"uuid": "x"}'])
-def test_2xx_without_a_readable_id_is_still_created(body: bytes) -> None:
+                                  b'{"uuid": "x"}', b'{"id": "a3f1c2d4-8b7e'])
+def test_a_201_without_a_readable_id_is_still_created(body: bytes) -> None:
     verdict = answer(201, body)
     assert verdict.action is Action.CREATED
     assert verdict.code is ProblemCode.CREATED_WITHOUT_ID
@@ -99,8 +98,48 @@ def test_2xx_without_a_readable_id_is_still_created(body: bytes) -> None:
     assert verdict.maybe_created
 
 
-def test_other_2xx_count_as_created() -> None:
-    assert answer(200, {"id": 17}).profile_id == "17"
+def test_a_201_id_is_taken_in_lower_case() -> None:
+    verdict = answer(201, {"id": " A3F1C2D4-8B7E-4F2A-9C1D-2E3F4A5B6C7D "})
+    assert verdict.code is None
+    assert verdict.profile_id == "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d"
+
+
+@pytest.mark.parametrize("profile_id", [
+    '=HYPERLINK("http://evil")',  # a formula in the results file
+    "@SUM(1+1)",
+    "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7",  # one digit short
+    "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d0",
+    "a3f1c2d48b7e4f2a9c1d2e3f4a5b6c7d",  # not the canonical form
+    "{a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d}",
+    "urn:uuid:a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d",
+    "g3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d",
+    "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d\n=1+1",
+    "id-17",
+    17,
+    ["a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d"],
+])
+def test_a_201_whose_id_is_not_a_uuid_is_created_without_an_id(profile_id: object) -> None:
+    verdict = answer(201, {"id": profile_id})
+    assert verdict.action is Action.CREATED
+    assert verdict.code is ProblemCode.CREATED_WITHOUT_ID
+    assert verdict.profile_id is None
+
+
+@pytest.mark.parametrize(("status", "body"), [
+    (200, b"<html><body>Your request is being inspected</body></html>"),  # a TLS proxy
+    (200, {"id": "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d"}),
+    (202, {"status": "queued"}),
+    (204, b""),
+    (203, {"id": "a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d"}),
+    (206, b"{}"),
+    (299, b""),
+])
+def test_a_2xx_other_than_201_is_not_created_but_unknown(status: int, body: object) -> None:
+    verdict = answer(status, body)
+    assert verdict.action is Action.STOP  # like a redirect: the run stops, the row unknown
+    assert verdict.code is ProblemCode.UNEXPECTED_RESPONSE
+    assert verdict.profile_id is None
+    assert verdict.maybe_created
 
 
 # -- refused ----------------------------------------------------------------------
@@ -149,6 +188,14 @@ def test_404_refuses_the_group() -> None:
 @pytest.mark.parametrize("status", [500, 502, 504, 501, 599])
 def test_server_errors_other_than_503_are_unknown(status: int) -> None:
     verdict = answer(status, b"<html>oops</html>")
+    assert verdict.action is Action.UNKNOWN
+    assert verdict.code is ProblemCode.OUTCOME_UNKNOWN
+    assert verdict.maybe_created
+
+
+def test_408_is_unknown_not_retried() -> None:
+    """A proxy may answer 408 after it forwarded the request: maybe created."""
+    verdict = answer(408, {"message": "Request Timeout"}, **{"Retry-After": "2"})
     assert verdict.action is Action.UNKNOWN
     assert verdict.code is ProblemCode.OUTCOME_UNKNOWN
     assert verdict.maybe_created

@@ -17,6 +17,7 @@ from tests.send._support import (
     created,
     error,
     now,
+    profile_id,
     request,
     rows,
     run,
@@ -66,7 +67,7 @@ def test_every_row_gets_one_outcome_in_order() -> None:
     (outcomes,), client = send(api, [batch])
     assert [o.row for o in outcomes] == [r.row for r in batch]
     assert kinds(outcomes) == ["created"] * 25
-    assert {o.profile_id for o in outcomes} == {f"id-{n}" for n in range(25)}
+    assert {o.profile_id for o in outcomes} == {profile_id(n) for n in range(25)}
     assert all(o.attempts == 1 and o.status == 201 and o.code is None for o in outcomes)
     assert client.stop_reason is None
     stats = client.stats
@@ -96,8 +97,8 @@ def test_a_400_fails_the_row_with_the_field_messages_by_api_field() -> None:
     no_patient_data(outcomes)
 
 
-@pytest.mark.parametrize("status", [500, 502, 504])
-def test_5xx_leaves_the_row_unknown_and_never_resends_it(status: int) -> None:
+@pytest.mark.parametrize("status", [500, 502, 504, 408])
+def test_5xx_and_408_leave_the_row_unknown_and_never_resend_it(status: int) -> None:
     api = FakeApi(lambda req, n: created(n) if n == 0 else httpx.Response(status))
     (outcomes,), _ = send(api, [rows(2)])
     assert outcomes[1].kind is OutcomeKind.UNKNOWN
@@ -308,6 +309,45 @@ def test_a_redirect_stops_the_run_and_its_row_is_unknown() -> None:
     assert kinds(outcomes) == ["created", "unknown"] + ["not_sent"] * 4
     assert client.stop_reason is not None
     assert client.stop_reason.code == "unexpected_response"
+
+
+@pytest.mark.parametrize("respond", [
+    httpx.Response(200, text="<html>Blocked by your network's proxy</html>",
+                   headers={"content-type": "text/html"}),
+    httpx.Response(202, json={"status": "queued"}),
+    httpx.Response(204),
+])
+def test_a_2xx_other_than_201_stops_the_run_and_its_row_is_unknown(
+    respond: httpx.Response,
+) -> None:
+    api = FakeApi(lambda req, n: created(n) if n == 0 else respond)
+    (outcomes,), client = send(api, [rows(6)], concurrency=1)
+    assert kinds(outcomes) == ["created", "unknown"] + ["not_sent"] * 4
+    unknown = outcomes[1]
+    assert unknown.profile_id is None
+    assert unknown.code == "unexpected_response"
+    assert unknown.message is not None
+    assert f"HTTP {respond.status_code}" in unknown.message
+    assert "201 Created" in unknown.message
+    assert "check in Aniva" in unknown.message
+    assert len(api.seen) == 2  # never resent
+    reason = client.stop_reason
+    assert reason is not None
+    assert (reason.code, reason.exit_code) == ("unexpected_response", 3)
+    assert "proxy" in reason.message
+
+
+def test_a_2xx_other_than_201_whose_body_breaks_off_is_unknown() -> None:
+    class Broken(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield b"<html>"
+            raise httpx.ReadError("reset")
+
+    api = FakeApi(lambda req, n: httpx.Response(200, stream=Broken()))
+    (outcomes,), _ = send(api, [rows(1)])
+    assert outcomes[0].kind is OutcomeKind.UNKNOWN
+    assert outcomes[0].code == "unexpected_response"
+    assert outcomes[0].profile_id is None
 
 
 # -- the breaker -------------------------------------------------------------------------

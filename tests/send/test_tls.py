@@ -18,7 +18,8 @@ from aniva_import.send import OutcomeKind, Sender, SendOutcome, SendRequest, Sen
 
 pytestmark = pytest.mark.integration
 
-CREATED = json.dumps({"id": "0b1c", "handle": None}).encode()
+PROFILE_ID = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
+CREATED = json.dumps({"id": PROFILE_ID, "handle": None}).encode()
 
 
 async def https_server(ca: trustme.CA) -> tuple[asyncio.Server, int, list[int]]:
@@ -100,6 +101,6 @@ def test_a_certificate_authority_in_the_system_trust_store_is_accepted(
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
     outcomes, sender, connections = run_against_https(ca, lambda s: s.send_batch(rows()))
     assert [o.kind for o in outcomes] == [OutcomeKind.CREATED] * 4
-    assert {o.profile_id for o in outcomes} == {"0b1c"}
+    assert {o.profile_id for o in outcomes} == {PROFILE_ID}
     assert sender.stop_reason is None
     assert 1 <= connections <= 4  # kept alive, at most one per request in flight

@@ -33,7 +33,7 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
                          help="the row number, as the results file's row column says")
     found = resolve.add_mutually_exclusive_group(required=True)
     found.add_argument("--created-as", metavar="PROFILE_ID",
-                       help="it was created: the id of the profile in Aniva")
+                       help="it was created: the id of the profile in Aniva (a UUID)")
     found.add_argument("--not-created", action="store_true",
                        help="it was not created: send it with the next run")
     resolve.add_argument("--group", metavar="SLUG", help="as for run")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
@@ -28,20 +29,34 @@ _BODY = b"aniva-import/ledger/body/v1"
 _FIELD = b"aniva-import/ledger/field/v1"
 _IDEMPOTENCY = b"aniva-import/ledger/idempotency/v1"
 
+#: A run of slashes in a URL's path (``//api//v1``): one slash.
+_SLASHES = re.compile("/{2,}")
+
 #: Hex digits kept of a body digest (128 bits) and of a field digest (64 bits).
 BODY_DIGEST_HEX = 32
 FIELD_DIGEST_HEX = 16
 
 
 def normalise_api_url(url: str) -> str:
-    """The API base as the ledger keys it: scheme and host lower case, no trailing ``/``.
+    """The API base as the ledger keys it: scheme and host lower case, the host without
+    the trailing dot of a fully qualified name, the path without repeated or trailing
+    ``/``.  Spellings that reach the same API must give the same key, or a rerun would
+    not find what an earlier run created and would create it again.
 
-    ``https://AnivaHealth.com/api/v1/`` and ``https://anivahealth.com/api/v1`` are one API.
+    ``https://AnivaHealth.com/api/v1/``, ``https://anivahealth.com./api/v1`` and
+    ``https://anivahealth.com//api//v1`` are ``https://anivahealth.com/api/v1``.
     """
     parts = urlsplit(url.strip())
-    return urlunsplit(
-        (parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, "")
-    )
+    userinfo, at, hostport = parts.netloc.lower().rpartition("@")
+    if hostport.startswith("["):  # an IPv6 literal, [::1]:8787
+        host, bracket, rest = hostport.partition("]")
+        host, port = host + bracket, rest.removeprefix(":")
+    else:
+        host, _, port = hostport.partition(":")
+        host = host.rstrip(".")
+    netloc = f"{userinfo}{at}{host}{':' if port else ''}{port}"
+    path = _SLASHES.sub("/", parts.path).rstrip("/")
+    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
 
 
 def _frame(*parts: bytes) -> bytes:

@@ -21,6 +21,7 @@ from aniva_import.pipeline.deliver import body_of
 from aniva_import.pipeline.executor import InProcessExecutor
 from aniva_import.pipeline.plan import plan_file
 from aniva_import.pipeline.prescan import settle_conventions
+from aniva_import.rules import profile_id_of
 from aniva_import.settings import Settings
 from aniva_import.validate import identity_of
 
@@ -38,9 +39,18 @@ def resolve_row(
     settings: Settings, row: int, *, profile_id: str | None, today: dt.date | None = None
 ) -> Resolved:
     """Settle the ``unknown`` ledger entry of ``row`` of ``settings.input``: created with
-    ``profile_id``, or (``profile_id=None``) not created.  Raises :class:`ConfigError`
-    when the row is not one that was sent, :class:`~aniva_import.errors.LedgerError`
+    ``profile_id`` (a UUID, recorded in lower case), or (``profile_id=None``) not
+    created.  Raises :class:`ConfigError` when ``profile_id`` is not a UUID or the row is
+    not one that was sent, :class:`~aniva_import.errors.LedgerError`
     when the ledger holds no unknown entry for it."""
+    if profile_id is not None:
+        profile_id = profile_id_of(profile_id)
+        if profile_id is None:
+            raise ConfigError(
+                "The profile id given with --created-as is not a profile id: Aniva's ids "
+                "are UUIDs such as a3f1c2d4-8b7e-4f2a-9c1d-2e3f4a5b6c7d. Copy the id from "
+                "Aniva and run resolve again."
+            )
     today = today or dt.datetime.now(dt.UTC).date()
     mapping = load_mapping_file(settings.mapping) if settings.mapping else None
     sheet = settings.sheet or (mapping.sheet if mapping else None)

@@ -108,7 +108,7 @@ class CsvResultsWriter:
                     [
                         str(row.row),
                         row.status,
-                        row.profile_id or "",
+                        escape_formula(row.profile_id) if row.profile_id else "",
                         escape_formula(row.errors) if row.problems else "",
                         # the common case (text not starting like a formula) without a call
                         *[

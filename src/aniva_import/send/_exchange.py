@@ -14,7 +14,7 @@ from aniva_import.send.classify import Action, Verdict, classify_exception, clas
 from aniva_import.send.errors_body import MAX_BODY_BYTES
 from aniva_import.send.outcome import SendRequest
 
-#: bytes of a 2xx body read (it holds the new profile; more is not a profile)
+#: bytes of a 201 body read (it holds the new profile; more is not a profile)
 MAX_CREATED_BYTES: Final = 1024 * 1024
 
 
@@ -45,11 +45,12 @@ async def exchange(
     except httpx.HTTPError as error:
         return classify_exception(error)
     status = response.status_code
+    created = status == 201  # only 201 Created means created (see .classify)
     try:
-        limit = MAX_CREATED_BYTES if response.is_success else MAX_BODY_BYTES
+        limit = MAX_CREATED_BYTES if created else MAX_BODY_BYTES
         content = await read_capped(response, limit)
     except httpx.HTTPError:
-        if response.is_success:  # created; only the id is lost
+        if created:  # only the id is lost
             return Verdict(Action.CREATED, ProblemCode.CREATED_WITHOUT_ID, status=status)
         content = b""
     finally:

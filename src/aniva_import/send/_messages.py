@@ -76,10 +76,18 @@ INVALID_REQUEST = (
     "This row could not be sent as a valid request (a problem in aniva-import, not in "
     "your file); please report it."
 )
-REDIRECT_ROW = (
-    f"The API answered with a redirect, so it is unclear whether the profile was created; "
-    f"{_CHECK_FIRST}."
-)
+
+
+def undocumented_row(verdict: Verdict) -> str:
+    """The sentence of the row whose answer was one the API does not document."""
+    status = verdict.status
+    if status is not None and 200 <= status < 300:
+        what = f"The API answered {http(status)} instead of {http(201)}"
+    elif status is not None and 300 <= status < 400:
+        what = f"The API answered with a redirect ({http(status)})"
+    else:
+        what = f"The API answered {http(status)}, which it does not document"
+    return f"{what}, so it is unclear whether the profile was created; {_CHECK_FIRST}."
 
 
 def stop(
@@ -119,7 +127,8 @@ def stop(
                 "unknown rows in Aniva before sending them again.")
     if code is ProblemCode.UNEXPECTED_RESPONSE:
         return (f"The API answered {http(status)}, which it does not document for creating "
-                "profiles, so the import stopped: check the API address.")
+                "profiles, so the import stopped: check the API address, and any proxy "
+                "between this computer and the API.")
     if code is ProblemCode.INTERRUPTED:
         return "The import was interrupted; the rows not yet sent were not sent."
     return _unavailable(verdict, host=host, attempts=attempts, give_up=give_up,

@@ -6,22 +6,31 @@ response means" of ARCHITECTURE.md as code, in one place.
 | connect error, DNS, TLS handshake, pool/proxy timeout | RETRY (nothing was sent)       |
 | TLS certificate verification failure                  | STOP (never retried)           |
 | 429                                                   | RETRY, throttled (Retry-After) |
-| 503, 408                                              | RETRY (not processed)          |
-| 2xx                                                   | CREATED (id from the body)     |
+| 503                                                   | RETRY (not processed)          |
+| 201                                                   | CREATED (id from the body)     |
 | 400, 422, any other 4xx                               | FAILED (field messages)        |
 | 401                                                   | STOP (key refused)             |
 | 403 naming the scope                                  | STOP (scope missing)           |
 | 403 naming the group / its access context             | GROUP_REFUSED                  |
 | 403 saying neither                                    | FORBIDDEN (the sender decides) |
 | 404                                                   | GROUP_REFUSED (not found)      |
-| 500, 502, 504, other 5xx                              | UNKNOWN                        |
+| 408, 500, 502, 504, other 5xx                         | UNKNOWN                        |
 | read timeout, reset or disconnect after sending,      | UNKNOWN                        |
 | write timeout or error (the body may be half sent)    |                                |
-| 1xx, 3xx (not an answer the API documents)            | STOP; the row UNKNOWN          |
+| 1xx, 2xx other than 201, 3xx (not documented answers) | STOP; the row UNKNOWN          |
 | the request could not be written (h11 refused it)     | NOT_SENT (a bug, not the API)  |
 
-408 is not in the architecture's table: like 503 it says the server did not
-process the request (RFC 9110 §15.5.9), so it is retried.
+408 is not in the architecture's table.  It is not retried: RFC 9110 §15.5.9 says
+the server did not process the request, but a proxy in between may answer 408 after
+it forwarded the request to the API, so it is not certain that nothing was created;
+like 500/502/504 the row is unknown.
+
+Only ``201 Created`` means created (the API documents no other success).  A ``200``
+with an HTML page (a TLS-inspecting proxy, a captive portal), a ``202`` "queued" or a
+``204`` says nothing certain either way: the row is unknown, the run stops (every
+other row would get the same answer), as for a redirect.  A ``201`` whose body is
+empty, cut short, not JSON or without an ``id`` that is a UUID is still created,
+without an id: nothing else (a formula, a page) ever reaches the results file.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from typing import Final
 import httpx
 
 from aniva_import.problems import ProblemCode
+from aniva_import.rules import profile_id_of
 from aniva_import.send.errors_body import ErrorBody, read_error_body
 from aniva_import.send.retry_after import DEFAULT_RETRY_AFTER, parse_retry_after
 
@@ -105,7 +115,7 @@ def classify_response(
     status: int, headers: Mapping[str, str], content: bytes, *, wall_now: float
 ) -> Verdict:
     """The verdict on an HTTP answer with ``content`` (its body, perhaps cut short)."""
-    if 200 <= status < 300:
+    if status == 201:
         profile_id = _profile_id(content)
         code = None if profile_id else ProblemCode.CREATED_WITHOUT_ID
         return Verdict(Action.CREATED, code, status=status, profile_id=profile_id)
@@ -117,11 +127,11 @@ def classify_response(
             status=status,
             retry_after=DEFAULT_RETRY_AFTER if retry_after is None else retry_after,
         )
-    if status in (503, 408):
+    if status == 503:
         retry_after = parse_retry_after(headers.get("retry-after"), now=wall_now)
         return Verdict(Action.RETRY, ProblemCode.API_UNAVAILABLE, status=status,
                        retry_after=retry_after)
-    if status < 200 or 300 <= status < 400:
+    if status < 400:  # 1xx, a 2xx other than 201 Created, 3xx: not documented
         return Verdict(Action.STOP, ProblemCode.UNEXPECTED_RESPONSE, status=status)
     body = read_error_body(content, headers.get("content-type"))
     if status == 401:
@@ -133,6 +143,8 @@ def classify_response(
             return Verdict(Action.GROUP_REFUSED, ProblemCode.GROUP_FORBIDDEN, status=status,
                            body=body)
         return Verdict(Action.FORBIDDEN, ProblemCode.FORBIDDEN, status=status, body=body)
+    if status == 408:  # a proxy may have forwarded the request: not certain
+        return Verdict(Action.UNKNOWN, ProblemCode.OUTCOME_UNKNOWN, status=status, body=body)
     if status == 404:
         return Verdict(Action.GROUP_REFUSED, ProblemCode.GROUP_NOT_FOUND, status=status, body=body)
     if status < 500:
@@ -198,8 +210,6 @@ def _profile_id(content: bytes) -> str | None:
         return None
     if isinstance(data, dict):
         value = data.get("id")
-        if isinstance(value, str) and 0 < len(value.strip()) <= 200:
-            return value.strip()
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
+        if isinstance(value, str):  # documented: a UUID string; anything else is no id
+            return profile_id_of(value)
     return None

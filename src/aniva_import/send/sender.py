@@ -386,7 +386,7 @@ class Sender:
             self._halt(code, say.stop(code, verdict, host=self.settings.host))
             if verdict.maybe_created:
                 outcome = made.from_verdict(request, OutcomeKind.UNKNOWN, verdict, track,
-                                            message=say.REDIRECT_ROW)
+                                            message=say.undocumented_row(verdict))
         if outcome is not None:
             results[index] = self._record(outcome)
 
