@@ -126,6 +126,30 @@ def test_an_edited_file_and_a_re_export_send_only_the_new_patients(
     assert sandbox.stats()["requests"] == 5
 
 
+def test_a_date_of_birth_filled_in_later_is_the_same_patient(
+    cli: Cli, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """Imported without a date of birth (known by name, e-mail and phone), then the
+    clinic fills the date in and runs again: not a new patient."""
+    undated = "Maria;Schmidt;;maria@example.de;030 5551234;demo-clinic"
+    other = "Jonas;Weber;;jonas@example.de;030 5554321;demo-clinic"
+    first = write_file(tmp_path / "first.csv", [undated, other])
+    assert run_import(cli, first, sandbox).code == 0
+    assert len(sandbox.profiles()) == 2
+    dated = undated.replace(";;", ";22.03.1985;")
+    moved = other.replace(";;", ";01.01.1990;").replace("jonas@", "j.weber@")
+    later = write_file(tmp_path / "later.csv", [dated, moved])
+    result = run_import(cli, later, sandbox, state=tmp_path / "ledger.sqlite3")
+    found = results(later)
+    assert found[0]["status"] == "already_imported"
+    assert found[0]["profile_id"] == results(first)[0]["profile_id"]
+    assert "Geburtsdatum" in found[0]["errors"]  # what differs from what was sent
+    # a new e-mail as well: nothing says it is the same person, so it is sent
+    assert found[1]["status"] == "created"
+    assert result.code == 0, result.err
+    assert stored_names(sandbox) == ["Jonas Weber", "Jonas Weber", "Maria Schmidt"]
+
+
 # --------------------------------------------------------------------------- keys and groups
 
 

@@ -53,7 +53,7 @@ from aniva_import.send import (
     SendStats,
     StopReason,
 )
-from aniva_import.validate import identity_of
+from aniva_import.validate import identity_of, undated_identity_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +180,18 @@ class Deliverer:
     def _deliver(self, candidates: Sequence[Candidate]) -> dict[int, Delivery]:
         ledger, api_url = self.ledger, self.ledger_api
         keys = [ledger.key(api_url, c.group, identity_of(c.body)) for c in candidates]
-        known = ledger.lookup(keys)
+        # a patient first imported without a date of birth, now given one: the same
+        # patient, under the key of the row that created them
+        aliases = [
+            None if undated is None else ledger.key(api_url, c.group, undated)
+            for c in candidates
+            for undated in (undated_identity_of(c.body),)
+        ]
+        known = ledger.lookup([*keys, *(a for a in aliases if a is not None)])
         found: dict[int, Delivery] = {}
         to_send: list[tuple[Candidate, LedgerKey]] = []
-        for candidate, key in zip(candidates, keys, strict=True):
+        for candidate, own, alias in zip(candidates, keys, aliases, strict=True):
+            key = alias if own not in known and alias is not None and alias in known else own
             entry = known.get(key)
             if entry is None or (self.resend_unknown and entry.state is EntryState.UNKNOWN):
                 to_send.append((candidate, key))

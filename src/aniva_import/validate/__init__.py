@@ -11,6 +11,7 @@ from aniva_import.validate.duplicates import (
     identity_of,
     identity_text,
     identity_texts,
+    undated_identity_of,
 )
 from aniva_import.validate.schema import (
     FIELD_DTYPES,
@@ -33,4 +34,5 @@ __all__ = [
     "identity_texts",
     "profile_rules",
     "profile_schema",
+    "undated_identity_of",
 ]

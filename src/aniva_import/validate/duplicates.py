@@ -48,6 +48,19 @@ def identity_of(values: Mapping[str, object]) -> str:
     )
 
 
+def undated_identity_of(values: Mapping[str, object]) -> str | None:
+    """The identity this row's patient had in a row without the date of birth (names,
+    e-mail and phone), for a row that has one; None for a row without it.
+
+    A patient first imported from a row that lacked the date of birth is the same
+    patient when the row comes back with it filled in (the clinic's fix-and-rerun):
+    the ledger looks this identity up too (see :mod:`aniva_import.pipeline.deliver`)."""
+    get = values.get
+    if not isinstance(get("date_of_birth"), str) or not get("date_of_birth"):
+        return None
+    return identity_text(get("first_name"), get("last_name"), None, get("email"), get("phone"))
+
+
 def identity_texts(frame: pd.DataFrame) -> pd.Series[str]:
     """:func:`identity_text` of every row of a frame of API values (vectorised)."""
     dob = frame["date_of_birth"].fillna("")
