@@ -53,6 +53,26 @@ def test_the_summary_ends_with_the_next_step() -> None:
     assert render_summary(live).splitlines()[-1] == "  Done: every row is in Aniva."
 
 
+def test_unknown_rows_are_told_how_to_settle_not_to_fix_cells() -> None:
+    problem = Problem(4, "", ProblemCode.OUTCOME_UNKNOWN, "Secret-free message.", None)
+    only_unknown = _report("import")
+    only_unknown.add_rows([FinishedRow(2, Status.CREATED, "p1", (), ["x"]),
+                           FinishedRow(4, Status.UNKNOWN, None, (problem,), ["x"])])
+    only_unknown.finish_exit_code()
+    text = render_summary(only_unknown)
+    assert "Check: 1 row is unknown: the API may have created them." in text
+    assert "aniva-import resolve p.csv --row N --created-as PROFILE_ID" in text
+    assert "fix the cells" not in text  # nothing in the cells is wrong
+    both = _report("import")
+    both.add_rows([FinishedRow(4, Status.UNKNOWN, None, (problem,), ["x"]),
+                   FinishedRow(5, Status.UNKNOWN, None, (problem,), ["x"])])
+    _invalid(both, 6, ProblemCode.INVALID_EMAIL, "E-Mail", "email")
+    both.finish_exit_code()
+    text = render_summary(both)
+    assert "Next: open p.results.csv and fix the cells" in text
+    assert "Check: 2 rows are unknown" in text
+
+
 def test_notes_are_said_in_the_summary() -> None:
     report = _report()
     report.notes.append("Phone numbers are taken from 'Mobil'; rows without one use 'Telefon'.")

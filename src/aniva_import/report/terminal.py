@@ -91,6 +91,16 @@ def _next_steps(report: RunReport) -> list[str]:
             return ["  Next: every row can be sent. Import it: the same command without "
                     "--dry-run (or with --sandbox to rehearse)."]
         return ["  Done: every row is in Aniva."]
+    unknown = report.counts[Status.UNKNOWN.value]
+    checks = [
+        f"  Check: {unknown} {'row is' if unknown == 1 else 'rows are'} unknown: the API may "
+        "have created them. Look each up in Aniva, then record it:",
+        f"        aniva-import resolve {report.input} --row N --created-as PROFILE_ID … "
+        "(or --not-created), with the run's options;",
+        "        they are never sent again on their own.",
+    ] if unknown else []
+    if bad == unknown:  # nothing to fix in the cells
+        return checks
     again = f"aniva-import run {results}" + (" --dry-run" if dry else "")
     fix = ("fix the highlighted cells (the note on each says what is wrong)"
            if results.suffix.lower() == ".xlsx"
@@ -101,7 +111,7 @@ def _next_steps(report: RunReport) -> list[str]:
     ]
     if not dry:
         steps.append("        Rows already created are recognised and not sent twice.")
-    return steps
+    return steps + checks
 
 
 def _sending(report: RunReport) -> list[str]:
