@@ -150,6 +150,19 @@ def test_a_date_of_birth_filled_in_later_is_the_same_patient(
     assert stored_names(sandbox) == ["Jonas Weber", "Jonas Weber", "Maria Schmidt"]
 
 
+def test_one_file_with_a_patient_both_without_and_with_the_date_creates_one_profile(
+    cli: Cli, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    undated = "Maria;Schmidt;;maria@example.de;030 5551234;demo-clinic"
+    dated = undated.replace(";;", ";22.03.1985;")
+    source = write_file(tmp_path / "both.csv", [undated, *patients(2), dated])
+    result = run_import(cli, source, sandbox)
+    assert result.code == 0, result.err
+    assert statuses(source) == ["created", "created", "created", "already_imported"]
+    assert results(source)[3]["profile_id"] == results(source)[0]["profile_id"]
+    assert stored_names(sandbox).count("Maria Schmidt") == 1
+
+
 # --------------------------------------------------------------------------- keys and groups
 
 

@@ -190,21 +190,43 @@ class Deliverer:
         known = ledger.lookup([*keys, *(a for a in aliases if a is not None)])
         found: dict[int, Delivery] = {}
         to_send: list[tuple[Candidate, LedgerKey]] = []
+        sending: set[LedgerKey] = set()
+        #: dated rows whose undated self goes out in these batches: settled after them
+        after: list[tuple[Candidate, LedgerKey, LedgerKey]] = []
         for candidate, own, alias in zip(candidates, keys, aliases, strict=True):
             key = alias if own not in known and alias is not None and alias in known else own
             entry = known.get(key)
-            if entry is None or (self.resend_unknown and entry.state is EntryState.UNKNOWN):
+            if entry is None and alias is not None and alias in sending:
+                after.append((candidate, alias, own))
+            elif entry is None or (self.resend_unknown and entry.state is EntryState.UNKNOWN):
                 to_send.append((candidate, key))
+                sending.add(key)
             else:  # created, or left uncertain by an earlier run: never sent again here
                 changed = ledger.changed_fields(entry, candidate.body)
                 found[candidate.row] = Delivery(earlier=entry, changed=changed)
+        self._send_batches(to_send, found)
+        if after:
+            settled = ledger.lookup([alias for _, alias, _ in after])
+            unsent: list[tuple[Candidate, LedgerKey]] = []
+            for candidate, alias, own in after:
+                entry = settled.get(alias)
+                if entry is None:  # its undated self was refused or never sent
+                    unsent.append((candidate, own))
+                else:
+                    changed = ledger.changed_fields(entry, candidate.body)
+                    found[candidate.row] = Delivery(earlier=entry, changed=changed)
+            self._send_batches(unsent, found)
+        return found
+
+    def _send_batches(
+        self, to_send: Sequence[tuple[Candidate, LedgerKey]], found: dict[int, Delivery]
+    ) -> None:
         for batch in _batches(to_send, self.batch_rows):
             stop = self.stop_reason
             if stop is not None or self.interrupted:
                 found.update((c.row, Delivery(stop=stop)) for c, _ in batch)
                 continue
             found.update(self._send(batch))
-        return found
 
     def _send(self, batch: Sequence[tuple[Candidate, LedgerKey]]) -> dict[int, Delivery]:
         reservations = [
