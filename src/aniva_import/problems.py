@@ -41,6 +41,11 @@ class ProblemCode(enum.StrEnum):
         "spreadsheet_error",
         "a formula's error value (`#N/A`, `#REF!`, `#NV`, `Err:502` …) instead of a value",
     )
+    FORMULA_WITHOUT_VALUE = (
+        "formula_without_value",
+        "a formula the workbook holds without a saved value (the file was never "
+        "calculated): open it in Excel or LibreOffice, save it, and run again",
+    )
     # -- reading a value (normalisation)
     INVALID_TEXT = "invalid_text", "control characters or no letter in a name; a date in a name"
     INVALID_SEX = (

@@ -18,6 +18,7 @@ from aniva_import.load._error_cells import (
     read_error_cells,
     sheet_part,
 )
+from aniva_import.types import Cell
 
 DATA = Path(__file__).parents[1] / "data"
 MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -201,6 +202,86 @@ def test_unreadable_relationships_only_mean_no_error_cells(tmp_path: Path) -> No
 def test_the_cheap_hint_sees_error_cells_as_programs_write_them(
     blocks: list[bytes], seen: bool
 ) -> None:
+    from aniva_import.load._error_cells import ErrorHint
+
+    hint = ErrorHint()
+    for block in blocks:
+        hint.feed(block)
+    assert hint.seen is seen
+
+
+# ----------------------------------------------------------- formulas without a value
+
+
+def uncalculated_of(path: Path) -> tuple[list[list[Cell]], list[tuple[int, int]]]:
+    table = open_table(path)
+    rows: list[list[Cell]] = []
+    places: list[tuple[int, int]] = []
+    for chunk in table.chunks():
+        rows.extend(chunk.rows)
+        places.extend(chunk.uncalculated)
+    return rows, places
+
+
+def test_formulas_openpyxl_never_calculated_are_found_not_read_as_empty(tmp_path: Path) -> None:
+    """openpyxl writes ``<c><f>LOWER(…)</f><v /></c>``: calamine read it as empty and the
+    row was ``valid`` without its e-mail.  A row of nothing but such formulas is kept."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["First name", "Last name", "Date of birth", "Email", "Sex"])
+    sheet.append(["Anna", "Form", "1980-01-01", '=LOWER("ANNA@EXAMPLE.COM")', "f"])
+    sheet.append(["Carl", "Form3", "=DATE(1982,1,1)", "carl@example.com", "m"])
+    sheet.append([None, "=B2", None, None, None])
+    sheet.append(["Dora", "Plain", "1983-01-01", "dora@example.com", "f"])
+    path = tmp_path / "noc.xlsx"
+    book.save(path)
+    rows, places = uncalculated_of(path)
+    assert places == [(2, 3), (3, 2), (4, 1)]
+    assert rows[0][3] == "" and rows[1][2] == ""  # noqa: PT018 - still read as empty
+    assert len(rows) == 4
+
+
+def test_formulas_with_a_saved_value_keep_it(tmp_path: Path) -> None:
+    """Excel and LibreOffice save each formula's value: it is used, as before; a text
+    formula whose value is ``""`` is an empty cell.  Prefixes, shared formulas and a
+    formula without a value beside a value-less error cell are all read alike."""
+    sheet = (
+        '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<x:sheetData>"
+        '<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>Vorname</x:t></x:is></x:c>'
+        '<x:c r="B1" t="inlineStr"><x:is><x:t>Nachname</x:t></x:is></x:c>'
+        '<x:c r="C1" t="inlineStr"><x:is><x:t>E-Mail</x:t></x:is></x:c></x:row>'
+        '<x:row r="2"><x:c r="A2" t="str"><x:f>"Anna"</x:f><x:v>Anna</x:v></x:c>'
+        '<x:c r="B2" t="str"><x:f>IF(1,"","")</x:f><x:v></x:v></x:c>'
+        '<x:c r="C2" t="str"><x:f t="shared" ref="C2:C3" si="0">"a@b.de"</x:f>'
+        "<x:v>a@b.de</x:v></x:c></x:row>"
+        '<x:row r="3"><x:c r="A3" t="inlineStr"><x:is><x:t>Bo</x:t></x:is></x:c>'
+        '<x:c r="B3"><x:f>1+1</x:f></x:c>'
+        '<x:c r="C3"><x:f t="shared" si="0"/></x:c></x:row>'
+        "</x:sheetData></x:worksheet>"
+    )
+    path = book_with_sheet(tmp_path / "x.xlsx", sheet)
+    rows, places = uncalculated_of(path)
+    assert rows[0] == ["Anna", "", "a@b.de"]
+    assert places == [(3, 1), (3, 2)]
+
+
+@pytest.mark.parametrize(
+    ("blocks", "seen"),
+    [
+        ([b"<worksheet a='1'><c r='A1'><f>1+1</f></c>"], True),
+        ([b'<worksheet a="1"><c r="A1"><f>1+1</f><v /></c>'], True),  # openpyxl
+        ([b'<worksheet a="1"><c r="A1"><f>1+1</f><v></v></c>'], True),
+        ([b'<worksheet a="1"><c r="A1"><f t="shared" ref="A1:A2" si="0">1</f><v>1</v></c>',
+          b'<c r="A2"><f t="shared" si="0"/></c>'], True),  # the group's first, then one
+        ([b'<x:worksheet a="1"><x:c r="A1"><x:f>1+1</x:f></x:c>'], True),  # a prefix
+        ([b'<worksheet a="1"><c r="A1"><f>1+1</f></', b"c>"], True),  # cut
+        ([b'<worksheet a="1"><c r="A1"><f>1+1</f><v>2</v></c>'], False),  # calculated
+        ([b'<worksheet a="1"><c r="A1" s="1"/></row>'], False),
+    ],
+)
+def test_the_cheap_hint_sees_formulas_without_a_value(blocks: list[bytes], seen: bool) -> None:
     from aniva_import.load._error_cells import ErrorHint
 
     hint = ErrorHint()

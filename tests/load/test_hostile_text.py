@@ -132,6 +132,66 @@ def test_an_uncertain_encoding_names_the_candidates_and_the_option(tmp_path: Pat
     assert rows_of(path, encoding="iso8859-7")[0][1] == ["Ώρα", "x"]
 
 
+def test_a_mostly_utf8_file_with_one_windows_line_is_refused_not_guessed(
+    tmp_path: Path,
+) -> None:
+    """It was read as cp1252 whole: the UTF-8 names came out ``JÃ¼rgen``, ``valid``."""
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        "Vorname,Nachname,Geburtsdatum\nJürgen,Müller,1960-12-01\n".encode()
+        + "Jürgen,Weiß,1961-12-01\n".encode("cp1252")
+    )
+    with pytest.raises(InputError) as raised:
+        open_table(path)
+    message = str(raised.value)
+    assert "mixes UTF-8 with another encoding" in message
+    assert "line 3 is not UTF-8" in message
+    assert "save it again as UTF-8" in message
+    assert "Jürgen" not in message  # no cell on the terminal
+    assert "Weiß" not in message
+    # the user who names the encoding is obeyed, as before
+    assert [r[:2] for _, r in rows_of(path, encoding="cp1252")][1] == ["Jürgen", "Weiß"]
+
+
+def test_a_utf8_line_far_down_a_windows_file_is_found_and_lines_count_as_an_editor_does(
+    tmp_path: Path,
+) -> None:
+    """The detection sample is the first MiB; the check reads the whole file.  A quoted
+    line break inside a cell still counts as a line, as in the user's editor (row 2 holds
+    the ``ß`` on line 3)."""
+    rows = "".join(f"Anna{i};Schäfer;01.02.1980\r\n" for i in range(60_000))
+    path = tmp_path / "far.csv"
+    path.write_bytes(
+        (HEADER + '"Zwei\r\nZeilen";Weiß;01.02.1980\r\n' + rows).encode("cp1252")
+        + "Zoë;Łukasiewicz;03.04.1981\r\n".encode()
+    )
+    assert path.stat().st_size > 1 << 20
+    with pytest.raises(InputError, match=r"line 3 is not UTF-8"):
+        open_table(path)
+
+
+def test_a_windows_file_with_an_accidental_utf8_pair_is_still_windows(tmp_path: Path) -> None:
+    """``É’`` in cp1252 is the bytes C9 92, a valid UTF-8 pair (the IPA letter ɒ): not a
+    UTF-8 line, since it reads worse so.  A pure cp1252 list stays cp1252."""
+    names = [("RENÉ’S", "Dubois"), ("Jürgen", "Weiß"), ("Anna", "Schäfer")]
+    path = tmp_path / "w.csv"
+    path.write_bytes((HEADER + "".join(f"{a};{b};01.02.1980\r\n" for a, b in names))
+                     .encode("cp1252"))
+    assert open_table(path, recognise=RECOGNISE).info.encoding == "cp1252"
+    assert [tuple(r[:2]) for _, r in rows_of(path)] == names
+
+
+def test_a_mixed_mac_file_counts_lines_by_cr(tmp_path: Path) -> None:
+    path = tmp_path / "mac.csv"
+    path.write_bytes(
+        (HEADER.replace("\r\n", "\r") + "Anna;Lee;01.02.1980\r").encode()
+        + "Jürgen;Müller;01.02.1980\r".encode()
+        + "Jürgen;Weiß;01.02.1980\r".encode("mac-roman")
+    )
+    with pytest.raises(InputError, match=r"line 4 is not UTF-8"):
+        open_table(path)
+
+
 def test_an_unknown_encoding_option_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text(HEADER, encoding="utf-8")

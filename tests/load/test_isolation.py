@@ -428,3 +428,18 @@ def test_an_xlsm_with_macro_and_dialog_sheets_is_read_by_openpyxl(tmp_path: Path
         for name, data in parts.items():
             archive.writestr(name, data)
     assert read(path) == [["Anna", "Lang"]]
+
+
+def test_ods_formulas_without_a_value_are_found(tmp_path: Path) -> None:
+    """``table:formula`` with no value type: never calculated (read as empty); a
+    calculated formula keeps its value."""
+    uncalculated = '<table:table-cell table:formula="of:=LOWER(&quot;A@B.DE&quot;)"/>'
+    calculated = ('<table:table-cell table:formula="of:=1+1" office:value-type="float" '
+                  'office:value="2"><text:p>2</text:p></table:table-cell>')
+    body = table(row("Vorname", "E-Mail", "Gewicht"),
+                 "<table:table-row>" + cell("Anna") + uncalculated + calculated
+                 + "</table:table-row>", row("Bo", "bo@example.de", "70"))
+    opened = open_table(ods(tmp_path / "f.ods", body))
+    chunks = list(opened.chunks())
+    assert [r for c in chunks for r in c.rows] == [["Anna", "", "2"], ["Bo", "bo@example.de", "70"]]
+    assert [p for c in chunks for p in c.uncalculated] == [(2, 1)]

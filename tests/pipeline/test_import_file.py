@@ -415,3 +415,36 @@ def test_progress_says_what_happens_with_a_total_and_stopping_at_once(tmp_path: 
         import_file(Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
                              chunk_rows=100, overwrite=True), clock=clock, progress=interrupt)
     assert stages[-1] == "stopping"  # said before the results file is finished
+
+
+def test_a_formula_without_a_saved_value_makes_its_row_invalid_never_empty(
+    tmp_path: Path,
+) -> None:
+    """A workbook written by openpyxl holds ``<f>`` without ``<v>``: the cells were read
+    as empty and the rows were ``valid`` (the e-mail or the date of birth left out)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["First name", "Last name", "Date of birth", "Email", "Notes"])
+    sheet.append(["Anna", "Form", "1980-01-01", '=LOWER("ANNA@EXAMPLE.COM")', None])
+    sheet.append(['=PROPER("carl")', "Form3", "1982-01-01", "carl@example.com", None])
+    sheet.append(["Dora", "Note", "1983-01-01", None, '="x"'])
+    sheet.append(["Emil", "Plain", "1984-01-01", "emil@example.com", None])
+    source = tmp_path / "noc.xlsx"
+    book.save(source)
+    report = import_file(
+        Settings(input=source, dry_run=True, group="demo-clinic",
+                 results=tmp_path / "noc.csv"),
+        clock=clock,
+    )
+    rows = {int(r["row"]): r for r in read_results_csv(tmp_path / "noc.csv", delimiter=",")}
+    assert [rows[n]["status"] for n in (2, 3, 4, 5)] == ["invalid"] * 3 + ["valid"]
+    assert rows[2]["errors"].startswith("Email: This cell holds a formula that was never")
+    assert rows[2]["errors"].endswith("[formula_without_value]")
+    assert rows[3]["errors"].count("[") == 1  # First name: not "required" as well
+    assert rows[3]["errors"].startswith("First name:")
+    assert rows[4]["errors"].startswith("Notes:")  # kept in the results file: not lost
+    assert rows[2]["Email"] == ""
+    assert report.exit_code == 1

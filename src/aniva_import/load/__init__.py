@@ -9,15 +9,17 @@ before it).  Every failure to read the file is an
 
 The readers: CSV/TXT/TSV (``_csv``, encodings in ``_encoding``) and workbooks
 (``_workbook`` with python-calamine; container checks in ``_workbook_zip``, error
-cells calamine reads as empty in ``_error_cells``).
+cells and formulas without a value, which calamine reads as empty, in
+``_error_cells`` and ``_fixes``).
 """
 
 from aniva_import.load._error_values import SPREADSHEET_ERROR_VALUES
 from aniva_import.load._formats import SUPPORTED_EXTENSIONS, Kind, is_workbook
 from aniva_import.load._open import open_table
-from aniva_import.load._table import Chunk, SourceInfo, Table
+from aniva_import.load._table import FORMULA_WITHOUT_VALUE_MESSAGE, Chunk, SourceInfo, Table
 
 __all__ = [
+    "FORMULA_WITHOUT_VALUE_MESSAGE",
     "SPREADSHEET_ERROR_VALUES",
     "SUPPORTED_EXTENSIONS",
     "Chunk",

@@ -14,6 +14,28 @@ is plain ASCII the file is scanned on (fast, in blocks) to the first non-ASCII
 byte, and that neighbourhood is what gets detected.  Binary files (NUL/control
 bytes, ZIP, OLE, PDF, images) are refused here, a workbook renamed ``.csv`` with a
 hint to use its real extension.
+
+**Mixed files.** A file whose lines were written in two encodings (a UTF-8 export
+with one line typed in by a Windows program) is refused, never read as either: read
+as a code page its UTF-8 names turn into ``JÃ¼rgen``, read as UTF-8 its other lines
+cannot be read at all.  When the sample is not UTF-8 (so a code page would be
+chosen), the whole file is scanned, line-aligned, in blocks: a cheap ``translate``
+marks bytes by their UTF-8 role and a ``find`` locates the valid multi-byte
+sequences, and only the lines holding one are looked at.  Such a line counts as
+UTF-8 evidence only when it is valid UTF-8 as a whole *and* its words read better as
+UTF-8 than under every candidate code page, by the detector's own word score (a
+word read wrongly costs at least 2).  That keeps the rule conservative: a
+Windows-1252 line that happens to hold a valid UTF-8 pair (``Ã¤`` is the bytes C3
+A4; an upper-case ``É`` before ``’`` is C9 92) is evidence only if it reads better
+as UTF-8 — which, for an accidental pair, it does not (``É’`` would become the IPA
+letter ``ɒ``, scored as a letter of no language's names), and for text that is
+itself already mojibake (``JÃ¼rgen`` saved in cp1252) the refusal is right: it is
+a name in the wrong letters either way, and ``--encoding`` reads it as it is.  A
+file with such evidence and a line that is not UTF-8 stops with InputError naming
+the first line that is not UTF-8 (counted as an editor counts lines).  ``--encoding``
+skips detection, and with it this check.  A file whose first MiB is UTF-8 and
+whose later bytes are not is detected as UTF-8 and stops when reading reaches them
+(see the CSV reader).
 """
 
 from __future__ import annotations
@@ -119,7 +141,91 @@ def detect_encoding(
         pass
     else:
         return "utf-8"
+    refuse_mixed_utf8(path, file)
     return single_byte_encoding(sample, path=path, headers=_header_hint(head, recognise))
+
+
+# --------------------------------------------------------------------------- mixed files
+
+#: each byte as its UTF-8 role: "c" a continuation byte, "L" a lead byte, "." anything
+#: else; every valid multi-byte sequence starts with "Lc" (the line check does the rest)
+_UTF8_ROLES = bytes(
+    ord("c") if 0x80 <= b <= 0xBF else ord("L") if 0xC2 <= b <= 0xF4 else ord(".")
+    for b in range(256)
+)
+_MIXED_BLOCK = 1 << 20
+#: lines holding a valid UTF-8 sequence looked at, at most (then: not mixed)
+_MAX_CANDIDATE_LINES = 10_000
+
+
+def refuse_mixed_utf8(path: Path, file: IO[bytes]) -> None:
+    """InputError when the file holds UTF-8 lines (valid multi-byte UTF-8 that reads
+    better as UTF-8 than as any code page) and bytes that are not UTF-8; see the
+    module's docstring for the rule."""
+    file.seek(0)
+    newlines = returns = 0  # line ends before the current block
+    first_bad: int | None = None  # the line (from 1) of the first byte that is not UTF-8
+    evidence = False
+    looked = 0
+    while block := file.read(_MIXED_BLOCK):
+        block += file.readline()  # whole lines: no sequence is cut at a block's end
+        while block[-1] >= 0x80 and (more := file.read(1)):  # lines end with CR alone
+            block += more
+        if first_bad is None:
+            try:
+                block.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                before = block[: exc.start]
+                lines = newlines + before.count(b"\n")
+                if not lines:  # a Mac file: lines end with CR alone
+                    lines = returns + before.count(b"\r")
+                first_bad = lines + 1
+            else:
+                newlines += block.count(b"\n")
+                returns += block.count(b"\r")
+        if not evidence and looked < _MAX_CANDIDATE_LINES:
+            evidence, checked = _utf8_line_in(block)
+            looked += checked
+        if evidence and first_bad is not None:
+            raise InputError(
+                f"{path} mixes UTF-8 with another encoding (line {first_bad} is not "
+                "UTF-8, other lines are), so its names cannot be read for certain; save "
+                "it again as UTF-8 from the program that made it and try again, or name "
+                "its encoding with --encoding"
+            )
+    file.seek(0)
+
+
+def _utf8_line_in(block: bytes) -> tuple[bool, int]:
+    """Whether a line of ``block`` (whole lines) is UTF-8 evidence; and how many lines
+    holding a valid UTF-8 sequence were looked at."""
+    roles = block.translate(_UTF8_ROLES)
+    looked = 0
+    at = roles.find(b"Lc")
+    while at >= 0 and looked < _MAX_CANDIDATE_LINES:
+        start = max(block.rfind(b"\n", 0, at), block.rfind(b"\r", 0, at)) + 1
+        ends = [e for e in (block.find(b"\n", at), block.find(b"\r", at)) if e >= 0]
+        end = min(ends) if ends else len(block)
+        looked += 1
+        if _reads_as_utf8(block[start:end]):
+            return True, looked
+        at = roles.find(b"Lc", end)
+    return False, looked
+
+
+def _reads_as_utf8(line: bytes) -> bool:
+    """A line that is valid UTF-8 and whose non-ASCII words read better so than under
+    every candidate code page (by at least 2: one word read wrongly)."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    words = _BYTE_WORD.findall(line)  # whole runs of non-ASCII bytes: whole sequences
+    as_utf8 = sum(_word_score(w.decode("utf-8")) for w in words)
+    return all(
+        as_utf8 - sum(_word_score(w.decode(name, _FALLBACK_ERRORS)) for w in words) >= 2
+        for name in CANDIDATES
+    )
 
 
 def single_byte_encoding(

@@ -1,8 +1,10 @@
 """Error cells: what a failed formula leaves in an .xlsx/.xlsm sheet (``t="e"``, a
-cached ``#N/A``), which calamine reads as empty.
+cached ``#N/A``), which calamine reads as empty; and formulas without a saved value
+(``<c><f>…</f></c>`` or ``<v/>``: a file written by a program that never calculated
+it, such as openpyxl), which calamine reads as empty too.
 
 :class:`ErrorHint` runs in the zip check's decompression pass and only notes which
-parts may hold any (one ``find`` a block).  When the chosen sheet is one of them,
+parts may hold either (a few ``find`` a block).  When the chosen sheet is one of them,
 :func:`read_error_cells` reads that sheet's XML with expat, once and in linear time
 (formulas before the value, namespace prefixes, either quoting, cells without a
 reference placed as Excel places them); a DTD or entity declaration is refused.
@@ -77,25 +79,51 @@ class ErrorCells:
 
 
 class ErrorHint:
-    """Whether a part's XML may hold an error cell: it contains ``t="e"``, as every
-    spreadsheet program writes it (``t='e'`` in XML written with single quotes),
-    across block boundaries.  A cheap search of every part; the real reading is
-    :func:`read_error_cells`, for the chosen sheet only."""
+    """Whether a part's XML may hold an error cell or a formula without a saved value.
+
+    An error cell: the part contains ``t="e"``, as every spreadsheet program writes
+    it (``t='e'`` in XML written with single quotes).  A formula without a value: a
+    cell that ends right after its formula (``</f></c>``, a shared formula's
+    ``<f …/></c>``) or after an empty value (``<v/></c>``, ``<v /></c>``,
+    ``<v></v>``), with the namespace prefix the part's root element uses.  Across
+    block boundaries; a cheap search of every part; the real reading is
+    :func:`read_cell_fixes`, for the chosen sheet only."""
 
     def __init__(self) -> None:
         self.seen = False
-        self._needle = b""
+        self._error = b""
+        self._formula = b""
+        self._needles: tuple[bytes, ...] = ()
+        self._formulas = False  # a formula was seen: look for one without a value
         self._tail = b""
 
     def feed(self, block: bytes) -> None:
         if self.seen:
             return
-        if not self._needle:  # the quoting this XML uses, from its start
-            self._needle = b"t='e'" if b'="' not in block[:65536] else b't="e"'
-        self.seen = self._needle in block or self._needle in self._tail + block[:8]
-        self._tail = block[-8:]
+        if not self._error:  # the quoting and prefix this XML uses, from its start
+            start = block[:65536]
+            self._error = b"t='e'" if b'="' not in start else b't="e"'
+            root = _ROOT.search(start)
+            prefix = root[1] if root and root[1] else b""
+            # every formula part has an element </f> before (or at) the first value-less
+            # one: a shared formula's <f …/> follows its group's first formula
+            self._formula = b"</" + prefix + b"f>"
+            self._needles = (
+                b"f></" + prefix + b"c>", b"/></" + prefix + b"c>",
+                b"<" + prefix + b"v></" + prefix + b"v>",
+            )
+        joined = self._tail + block[:32]
+        self._tail = block[-32:]
+        self.seen = self._error in block or self._error in joined
+        # a part without formulas (most exports) costs one more search, not three
+        if not self.seen and not self._formulas:
+            self._formulas = self._formula in block or self._formula in joined
+        if not self.seen and self._formulas:
+            self.seen = any(needle in block or needle in joined for needle in self._needles)
 
 
+#: the root element of a worksheet part, and its namespace prefix (``x:``), if any
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]{0,15}:)?worksheet\b")
 _MAX_BOOK_PART = 4 << 20
 #: more error cells than this in one sheet: the file is refused (its formulas need fixing)
 MAX_ERROR_CELLS = 2_000_000
@@ -125,8 +153,19 @@ def read_cell_fixes(
     """One pass over a worksheet part: its error cells and, with ``padded`` (cell style
     index → digits of an all-zeros number format), its numbers in those styles as the
     text the format shows (``1701234567`` in ``00000000000`` → ``01701234567``)."""
+    found, numbers, _ = read_sheet_cells(source, part, padded)
+    return found, numbers
+
+
+def read_sheet_cells(
+    source: Path | BinaryIO, part: str, padded: Mapping[int, int] | None = None
+) -> tuple[ErrorCells, dict[tuple[int, int], str], list[tuple[int, int]]]:
+    """:func:`read_cell_fixes`, and the cells (row from 1, column from 0) holding a
+    formula without a saved value: no ``<v>``, or an empty one in a cell that is not a
+    text result (``t="str"`` with an empty value is a formula whose result is ``""``)."""
     found = ErrorCells()
     numbers: dict[tuple[int, int], str] = {}
+    uncalculated: list[tuple[int, int]] = []
     padded = padded or {}
     at = _Position()
 
@@ -146,26 +185,46 @@ def read_cell_fixes(
                 at.column += 1
             kind = attrs.get("t", "").strip()
             at.error, at.text, at.in_value = kind == "e", "", False
+            at.formula = at.valued = False
+            at.text_result = kind in ("str", "inlineStr")
             style = attrs.get("s", "").strip()
             at.pad = padded.get(int(style), 0) if style.isdigit() and kind in ("", "n") else 0
-        elif local == "v" and (at.error or at.pad):
-            at.in_value = True
+        elif local == "v":
+            at.in_value, at.text = True, ""
+        elif local == "f":
+            at.formula = True
+        elif local == "is":
+            at.valued = True
 
     def end(name: str) -> None:
-        if at.in_value and name.rpartition(_NS_SEP)[2] == "v":
+        namespace, _, local = name.rpartition(_NS_SEP)
+        if namespace != _SHEET_NS:
+            return
+        if local == "c":
+            if at.formula and not at.valued and not at.error:
+                uncalculated.append((at.row, at.column))
+                if len(found) + len(numbers) + len(uncalculated) > MAX_ERROR_CELLS:
+                    too_many()
+            at.formula = False
+            return
+        if at.in_value and local == "v":
             at.in_value = False
+            at.valued = at.valued or at.text_result or bool(at.text.strip())
             if at.error:
                 found.add(at.row, at.column, at.text.strip())
-            else:
+            elif at.pad:
                 digits = _padded(at.text.strip(), at.pad)
                 if digits is not None:
                     numbers[(at.row, at.column)] = digits
-            if len(found) + len(numbers) > MAX_ERROR_CELLS:
-                raise InputError(
-                    f"{source if isinstance(source, Path) else 'the workbook'}: more than "
-                    f"{MAX_ERROR_CELLS:,} cells show a spreadsheet error "
-                    "(#N/A, #REF! …); correct the formulas, save and try again"
-                )
+            if len(found) + len(numbers) + len(uncalculated) > MAX_ERROR_CELLS:
+                too_many()
+
+    def too_many() -> NoReturn:
+        raise InputError(
+            f"{source if isinstance(source, Path) else 'the workbook'}: more than "
+            f"{MAX_ERROR_CELLS:,} cells show a spreadsheet error (#N/A, #REF! …) or "
+            "hold a formula without a value; correct the formulas, save and try again"
+        )
 
     def text(data: str) -> None:
         if at.in_value and len(at.text) < 64:
@@ -191,7 +250,7 @@ def read_cell_fixes(
     except (_Refused, expat.ExpatError, KeyError, ValueError, OSError, EOFError,
             zipfile.BadZipFile, zlib.error):
         raise UnreadableSheet from None
-    return found, numbers
+    return found, numbers, uncalculated
 
 
 def _padded(value: str, digits: int) -> str | None:
@@ -208,11 +267,14 @@ def _padded(value: str, digits: int) -> str | None:
 class _Position:
     """Where the expat pass is in the sheet, and the error cell it is in."""
 
-    __slots__ = ("column", "error", "in_value", "pad", "row", "text")
+    __slots__ = ("column", "error", "formula", "in_value", "pad", "row", "text", "text_result",
+                 "valued")
 
     def __init__(self) -> None:
         self.row, self.column = 0, -1
         self.error = self.in_value = False
+        #: the cell holds a formula; it has a saved value; its value is text
+        self.formula = self.valued = self.text_result = False
         self.pad = 0
         self.text = ""
 

@@ -6,11 +6,18 @@
   test says it may hold one: ``t="e"`` in the sheet's XML (noted by the container
   check), an error result in the ``.xls`` records, ``value-type="error"`` in the
   ``.ods`` content.
+* Formulas without a saved value (a file written by a program that never
+  calculated it, such as openpyxl: ``<c><f>…</f><v/></c>``; an ``.ods`` cell with
+  ``table:formula`` and no value type): calamine reads them as empty, and an empty
+  cell would be a guess.  Their places come back beside the fixes, to be reported
+  as ``formula_without_value``; found by the same cheap hints and readings as the
+  error cells (``.xls`` always saves a formula's result: nothing to find there).
 * Numbers with a leading-zero format (``.xlsx``/``.xlsm``): a phone number stored
   as the number 1701234567 with the format ``00000000000`` shows ``01701234567``;
   it comes back as that text.
 
-:func:`fixes` gives ``{sheet row: {column: text}}`` (rows from 1, columns from 0).
+:func:`fixes` gives ``{sheet row: {column: text}}`` and the ``[row, column]`` of the
+formulas without a value (rows from 1, columns from 0).
 """
 
 from __future__ import annotations
@@ -28,25 +35,29 @@ from aniva_import.load._child import Refusal
 from aniva_import.load._error_cells import (
     MAX_ERROR_CELLS,
     UnreadableSheet,
-    read_cell_fixes,
+    read_sheet_cells,
     sheet_part,
 )
 
 Fixes = dict[int, dict[int, str]]
+#: the cells holding a formula without a saved value: ``(sheet row, column)``
+Uncalculated = list[tuple[int, int]]
 
 _MAX_STYLES_PART = 8 << 20
 _SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ZEROS = re.compile(r"0{2,}")
 
 
-def fixes(source: BinaryIO, kind: str, book: Any, index: int, request: dict[str, Any]) -> Fixes:
+def fixes(
+    source: BinaryIO, kind: str, book: Any, index: int, request: dict[str, Any]
+) -> tuple[Fixes, Uncalculated]:
     if kind in ("xlsx", "xlsm"):
         return _xlsx(source, book.sheet_names[index], set(request.get("hinted") or ()))
     if kind == "xls":
-        return _xls(source, book.sheet_names[index])
+        return _xls(source, book.sheet_names[index]), []
     if kind == "ods":
         return _ods(source, index)
-    return {}
+    return {}, []
 
 
 def _add(found: Fixes, row: int, column: int, text: str) -> None:
@@ -56,15 +67,15 @@ def _add(found: Fixes, row: int, column: int, text: str) -> None:
 # --------------------------------------------------------------------------- xlsx
 
 
-def _xlsx(source: BinaryIO, sheet: str, hinted: set[str]) -> Fixes:
+def _xlsx(source: BinaryIO, sheet: str, hinted: set[str]) -> tuple[Fixes, Uncalculated]:
     part = sheet_part(source, sheet)
     if part is None:
-        return {}
+        return {}, []
     padded = padded_styles(source)
     if part not in hinted and not padded:
-        return {}
+        return {}, []
     try:
-        errors, numbers = read_cell_fixes(source, part, padded)
+        errors, numbers, uncalculated = read_sheet_cells(source, part, padded)
     except UnreadableSheet:
         raise Refusal("damaged") from None
     found: Fixes = {}
@@ -73,7 +84,7 @@ def _xlsx(source: BinaryIO, sheet: str, hinted: set[str]) -> Fixes:
     for row, cells in errors.by_row():
         for column, text in cells:
             _add(found, row, column, text)
-    return found
+    return found, uncalculated
 
 
 def padded_styles(source: BinaryIO) -> dict[int, int]:
@@ -179,19 +190,40 @@ _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _SEP = "\x1f"
 
 
-def _ods(source: BinaryIO, index: int) -> Fixes:
+_FORMULA_ATTR = b"table:formula="
+
+
+def _ods_uncalculated_hint(content: bytes) -> bool:
+    """Whether some cell of the content may hold a formula without a value: a
+    ``table:formula`` attribute whose element has no ``value-type`` (one slice
+    search per formula; nothing at all for a file without formulas)."""
+    at = content.find(_FORMULA_ATTR)
+    while at >= 0:
+        start = content.rfind(b"<", 0, at)
+        end = content.find(b">", at)
+        if b"value-type=" not in content[start:end if end >= 0 else len(content)]:
+            return True
+        at = content.find(_FORMULA_ATTR, at + len(_FORMULA_ATTR))
+    return False
+
+
+def _ods(source: BinaryIO, index: int) -> tuple[Fixes, Uncalculated]:
     try:
         with zipfile.ZipFile(source) as archive:
             content = archive.read("content.xml")
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
-        return {}
-    if b'value-type="error"' not in content and b"value-type='error'" not in content:
-        return {}
+        return {}, []
+    errors = b'value-type="error"' in content or b"value-type='error'" in content
+    if not errors and not _ods_uncalculated_hint(content):
+        return {}, []
     found: Fixes = {}
+    uncalculated: Uncalculated = []
     state = _OdsPosition()
     table, row, cell = _TABLE_NS + _SEP + "table", _TABLE_NS + _SEP + "table-row", (
         _TABLE_NS + _SEP + "table-cell", _TABLE_NS + _SEP + "covered-table-cell")
     error_attr = _CALCEXT_NS + _SEP + "value-type"
+    type_attr = _OFFICE_NS + _SEP + "value-type"
+    formula_attr = _TABLE_NS + _SEP + "formula"
     rows_attr = _TABLE_NS + _SEP + "number-rows-repeated"
     columns_attr = _TABLE_NS + _SEP + "number-columns-repeated"
     count = [0]
@@ -212,6 +244,7 @@ def _ods(source: BinaryIO, index: int) -> Fixes:
         elif name in cell:
             state.column_repeat = repeat(attrs, columns_attr)
             state.error = attrs.get(error_attr) == "error"
+            state.uncalculated = formula_attr in attrs and type_attr not in attrs
             state.text = ""
         elif state.error and name == _TEXT_NS + _SEP + "p":
             state.in_text = True
@@ -229,8 +262,15 @@ def _ods(source: BinaryIO, index: int) -> Fixes:
                         count[0] += 1
                 if count[0] > MAX_ERROR_CELLS:
                     raise Refusal("errors", limit=MAX_ERROR_CELLS)
+            elif state.uncalculated:
+                for r in range(min(state.row_repeat, 1000)):
+                    for c in range(min(state.column_repeat, 1000)):
+                        uncalculated.append((state.row + r + 1, state.column + c))
+                        count[0] += 1
+                if count[0] > MAX_ERROR_CELLS:
+                    raise Refusal("errors", limit=MAX_ERROR_CELLS)
             state.column += state.column_repeat
-            state.error = state.in_text = False
+            state.error = state.in_text = state.uncalculated = False
         elif name == _TEXT_NS + _SEP + "p":
             state.in_text = False
 
@@ -246,16 +286,16 @@ def _ods(source: BinaryIO, index: int) -> Fixes:
         parser.Parse(content, True)
     except expat.ExpatError:
         raise Refusal("damaged") from None
-    return found
+    return found, uncalculated
 
 
 class _OdsPosition:
     __slots__ = ("column", "column_repeat", "error", "in_text", "row", "row_repeat", "table",
-                 "text")
+                 "text", "uncalculated")
 
     def __init__(self) -> None:
         self.table = -1
         self.row = self.column = 0
         self.row_repeat = self.column_repeat = 1
-        self.error = self.in_text = False
+        self.error = self.in_text = self.uncalculated = False
         self.text = ""

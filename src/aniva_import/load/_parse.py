@@ -57,8 +57,9 @@ def parse(source: BinaryIO, request: dict[str, Any]) -> tuple[dict[str, Any], in
     if book.reader == "calamine" and sheet.height * sheet.width > MAX_SHEET_CELLS:
         raise Refusal("too_large", rows=sheet.first_row + sheet.height,
                       columns=sheet.first_column + sheet.width)
-    overrides = (
-        _fixes.fixes(source, kind, book, index, request) if book.reader == "calamine" else {}
+    overrides, uncalculated = (
+        _fixes.fixes(source, kind, book, index, request) if book.reader == "calamine"
+        else ({}, [])
     )
     facts = {
         "sheet": book.sheet_names[index],
@@ -67,6 +68,8 @@ def parse(source: BinaryIO, request: dict[str, Any]) -> tuple[dict[str, Any], in
         "first_column": sheet.first_column,
         "height": sheet.first_row + sheet.height,
         "reader": book.reader,
+        #: the cells holding a formula without a saved value, [sheet row, column]
+        "uncalculated": uncalculated,
     }
     if sheet.height == 0:
         facts["with_data"] = book.sheets_with_data(exclude=index)

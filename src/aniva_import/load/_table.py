@@ -27,6 +27,10 @@ from aniva_import.types import Cell, column_letter
 
 CellT = TypeVar("CellT", str, Cell)
 
+FORMULA_WITHOUT_VALUE_MESSAGE: Final = (
+    "This cell holds a formula that was never calculated, so it has no value to import. "
+    "Open the file in Excel or LibreOffice, save it, and run again."
+)
 EXTRA_CELLS_MESSAGE: Final = (
     "this row has more cells than the header row; the extra cells would be lost, "
     "so the row is not imported"
@@ -60,7 +64,10 @@ class Chunk:
     ``rows``: one list of :data:`Cell` values per row, each as wide as the header
     (``""`` for empty, never None); ``numbers``: their spreadsheet row numbers,
     ascending.  ``problems``: load-level row problems (``extra_cells``); such rows
-    stay in ``rows`` with their known cells.
+    stay in ``rows`` with their known cells.  ``uncalculated``: ``(row number, position
+    in the row)`` of the cells that hold a formula without a saved value (a workbook
+    never calculated): they read as ``""``, and the check reports them
+    (``formula_without_value``) instead of taking them for empty.
     """
 
     raw: list[list[Any]]
@@ -70,6 +77,7 @@ class Chunk:
     #: turns a raw cell that is not already text into a :data:`Cell` (workbooks); the
     #: conversion happens where ``rows`` is first used — in a worker, off the reader's path
     convert: Callable[[Any], Cell] | None = None
+    uncalculated: list[tuple[int, int]] = field(default_factory=list)
 
     @cached_property
     def rows(self) -> list[list[Cell]]:
@@ -205,11 +213,12 @@ def make_chunk(
     width: int,
     problems: list[Problem],
     convert: Callable[[Any], Cell] | None = None,
+    uncalculated: list[tuple[int, int]] | None = None,
 ) -> Chunk:
     """Build a :class:`Chunk` from equal-width rows and their row numbers; with
     ``convert``, cells other than text are converted when the rows are first used."""
     raw = [r if type(r) is list else list(r) for r in rows]
-    return Chunk(raw, numbers, width, problems, convert)
+    return Chunk(raw, numbers, width, problems, convert, uncalculated or [])
 
 
 def fit_row(

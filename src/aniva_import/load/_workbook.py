@@ -16,7 +16,10 @@ number becomes its digits as Excel shows them at 15 significant digits, no
 shows them (``.xlsx``); TRUE/FALSE for booleans; a date cell becomes ``date``
 (``datetime`` when it has a time part, rounded to the second); a time-only cell
 becomes its ``HH:MM:SS`` text; an error cell (``#N/A``) becomes its error text in
-every format, so that it is reported, never silently empty.  Both date systems
+every format, so that it is reported, never silently empty; a formula without a
+saved value (``.xlsx``/``.xlsm``/``.ods`` written by a program that never calculated
+it) reads as ``""`` and its place goes with the chunk (``Chunk.uncalculated``), to be
+reported, never taken for an empty cell (a row of nothing else is kept for it).  Both date systems
 (1900, 1904) are applied by the reader; ``date1904`` is reported for .xlsx/.xlsm.
 
 Messages never name a sheet (a workbook with one sheet per patient names patients):
@@ -99,6 +102,9 @@ def open_workbook(
         sheet_index=int(facts_of["index"]), sheets=int(facts_of["count"]),
     )
     last_row = int(facts_of["height"])  # the sheet row number of the used range's last row
+    uncalculated: dict[int, list[int]] = {}
+    for row, column in facts_of.get("uncalculated") or ():
+        uncalculated.setdefault(int(row), []).append(int(column))
     table = WorkbookTable(info, (), 0, parsed.blocks, int(facts_of["first_column"]), last_row)
     candidates = []
     for number, raw in table.raw_rows():
@@ -112,7 +118,7 @@ def open_workbook(
         raise _empty(path, info, facts_of.get("with_data") or [])
     return WorkbookTable(
         info, trim_header(choice.cells), choice.row, parsed.blocks, table.first_column,
-        last_row, trusted=choice.trusted, skipped=choice.skipped,
+        last_row, trusted=choice.trusted, skipped=choice.skipped, uncalculated=uncalculated,
     )
 
 
@@ -234,11 +240,14 @@ class WorkbookTable(Table):
         *,
         trusted: bool = False,
         skipped: int = 0,
+        uncalculated: dict[int, list[int]] | None = None,
     ) -> None:
         super().__init__(info, headers, header_row, trusted=trusted, skipped=skipped)
         self._blocks = blocks
         self.first_column = first_column
         self._last_row = last_row
+        #: sheet row → the sheet columns (from 0) holding a formula without a value
+        self._uncalculated = uncalculated or {}
 
     @property
     def rows_at_most(self) -> int:
@@ -269,27 +278,36 @@ class WorkbookTable(Table):
         buffer: list[list[Any]] = []
         numbers: list[int] = []
         problems: list[Problem] = []
+        uncalculated: list[tuple[int, int]] = []
+        formulas = self._uncalculated
         yielded = False
         for payload in self._blocks:
             block_numbers, block_rows = load_block(payload)
             for number, raw in zip(block_numbers, block_rows, strict=True):
                 if number <= header_row:
                     continue
-                # blank rows are skipped here; other cells are converted in the worker.
+                places = None
+                if formulas and number in formulas:
+                    places = [c - first_column for c in formulas[number]
+                              if 0 <= c - first_column < width]
+                # blank rows are skipped here (not one whose formulas hold no value yet);
+                # other cells are converted in the worker.
                 # Most rows start with a filled cell: look at the others only when not.
                 first = raw[0] if raw else None
                 if not (first.strip() if type(first) is str else first is not None) and not any(
                     v.strip() if type(v) is str else v is not None for v in raw
-                ):
+                ) and not places:
                     continue
                 if len(raw) != width:
                     cells = [v if type(v) is str else convert_cell(v) for v in raw]
                     raw = fit_row(cells, width, number, first_column, problems)
+                if places:
+                    uncalculated.extend((number, position) for position in sorted(places))
                 buffer.append(raw)
                 numbers.append(number)
                 if len(buffer) >= rows:
-                    yield make_chunk(buffer, numbers, width, problems, convert_cell)
+                    yield make_chunk(buffer, numbers, width, problems, convert_cell, uncalculated)
                     yielded = True
-                    buffer, numbers, problems = [], [], []
+                    buffer, numbers, problems, uncalculated = [], [], [], []
         if buffer or not yielded:
-            yield make_chunk(buffer, numbers, width, problems, convert_cell)
+            yield make_chunk(buffer, numbers, width, problems, convert_cell, uncalculated)

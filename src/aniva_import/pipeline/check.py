@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from aniva_import.load import Chunk, Table
+from aniva_import.load import FORMULA_WITHOUT_VALUE_MESSAGE, Chunk, Table
 from aniva_import.normalize import Conventions, Issue, Value, normalize_column
 from aniva_import.pipeline.executor import Executor
 from aniva_import.pipeline.plan import Plan
-from aniva_import.problems import Problem
+from aniva_import.problems import Problem, ProblemCode
 from aniva_import.results import unescape_formula
 from aniva_import.rules import API_FIELDS
-from aniva_import.types import Cell
+from aniva_import.types import Cell, column_letter
 
 # imported here, not where first used: worker processes fork after this module is
 # imported and so inherit pandas and pandera instead of importing them each
@@ -79,6 +79,8 @@ def check_chunk(chunk: Chunk, plan: Plan) -> CheckedChunk:
     known: set[tuple[int, str]] = set()
     values: dict[str, list[Value | None]] = {}
     names = {f: columns.column_name(f) for f in API_FIELDS}
+    if chunk.uncalculated:
+        _report_uncalculated(chunk, plan, found, known)
     for field_name, position in columns.positions.items():
         cells = chunk.column(position)
         fallback = columns.fallbacks.get(field_name)
@@ -116,6 +118,35 @@ def check_chunk(chunk: Chunk, plan: Plan) -> CheckedChunk:
         keys=fingerprints(valid),
         values=values if plan.keep_values else None,
     )
+
+
+def _report_uncalculated(
+    chunk: Chunk, plan: Plan, found: dict[int, list[Problem]], known: set[tuple[int, str]]
+) -> None:
+    """A ``formula_without_value`` problem for each cell that holds a formula without a
+    saved value (its row is not imported: its empty cell would be a guess), in any
+    column the results file keeps — except a fallback column (the landline beside a
+    mobile) on a row whose own column has a value, and a results file's own columns."""
+    columns = plan.columns
+    field_at = {position: name for name, position in columns.positions.items()}
+    fallback_of = {position: name for name, position in columns.fallbacks.items()}
+    index_of = {row: i for i, row in enumerate(chunk.numbers)}
+    for row, position in chunk.uncalculated:
+        if position in columns.skipped or row not in index_of:
+            continue
+        field_name = field_at.get(position)
+        if field_name is None and position in fallback_of:
+            own = chunk.row(index_of[row])[columns.positions[fallback_of[position]]]
+            if not (isinstance(own, str) and not own.strip()):
+                continue  # the row's own column has a value: the fallback is not read
+            field_name = fallback_of[position]
+        if field_name is not None:
+            known.add((row, field_name))
+        name = columns.headers[position] if position < len(columns.headers) else ""
+        found.setdefault(row, []).append(Problem(
+            row, name or f"column {column_letter(position)}",
+            ProblemCode.FORMULA_WITHOUT_VALUE, FORMULA_WITHOUT_VALUE_MESSAGE, field_name,
+        ))
 
 
 def _with_fallback(cells: list[Cell], fallback: list[Cell]) -> tuple[list[Cell], set[int]]:
