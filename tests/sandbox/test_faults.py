@@ -111,6 +111,34 @@ def test_latency_over_real_time(sandbox: SandboxServer) -> None:
     assert response.elapsed.total_seconds() >= 0.12
 
 
+def test_a_request_from_before_a_reset_is_not_stored_after_it(sandbox: SandboxServer) -> None:
+    """A killed client's request still in its latency must not land in the next
+    test's fresh sandbox: reset is a new sandbox."""
+    import threading
+
+    sandbox.set_faults(latency_ms=400)
+    answers: list[object] = []
+
+    def send() -> None:
+        try:
+            answers.append(post(sandbox).status_code)
+        except httpx.HTTPError as error:
+            answers.append(type(error).__name__)
+
+    slow = threading.Thread(target=send)
+    slow.start()
+    deadline = 50
+    while sandbox.stats()["requests"] < 1 and deadline:  # it has arrived, and sleeps
+        threading.Event().wait(0.02)
+        deadline -= 1
+    sandbox.reset()
+    slow.join(timeout=10)
+    assert sandbox.profiles() == []
+    assert answers == ["RemoteProtocolError"]  # the client learns nothing was answered
+    assert post(sandbox).status_code == 201  # a request after the reset is stored
+    assert len(sandbox.profiles()) == 1
+
+
 def _run_with_errors(seed: int) -> list[int]:
     faults = Faults(error_rate=0.3, seed=seed)
     with running_sandbox(faults=faults) as server:

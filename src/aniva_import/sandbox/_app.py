@@ -98,12 +98,16 @@ class SandboxState:
     faults: FaultState = field(init=False)
     stats: Stats = field(default_factory=Stats)
     keys: dict[str, SandboxKey] = field(init=False, repr=False)
+    #: how many resets so far: a request that arrived before a reset (still in its
+    #: latency, say, from a client that was killed) is not stored after it
+    generation: int = 0
 
     def __post_init__(self) -> None:
         self.faults = FaultState(self.initial_faults)
         self.keys = self.config.lookup()
 
     def reset(self) -> None:
+        self.generation += 1
         self.store.clear()
         self.stats.reset()
         self.faults.set(self.initial_faults)
@@ -177,6 +181,7 @@ def _profiles_endpoint(state: SandboxState) -> Callable[[Request], Awaitable[Res
 
     async def create_profile(request: Request) -> Response:
         clock, faults = state.clock, state.faults
+        generation = state.generation
         if faults.drop_before():
             state.stats.dropped(after_store=False)
             return await _drop_connection(request)
@@ -226,6 +231,8 @@ def _profiles_endpoint(state: SandboxState) -> Callable[[Request], Awaitable[Res
 
         created: dict[str, Any] = {"id": str(uuid.uuid4()), "handle": None}
         created.update((k, v) for k, v in profile.items() if k != "profile_group_slug")
+        if generation != state.generation:  # reset meanwhile: that sandbox is gone
+            return await _drop_connection(request)
         state.store.add({**created, "profile_group_slug": slug})
         if faults.drop_after():
             state.stats.dropped(after_store=True)
