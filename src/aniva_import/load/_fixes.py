@@ -249,6 +249,16 @@ def _ods(source: BinaryIO, index: int) -> tuple[Fixes, Uncalculated]:
         elif state.error and name == _TEXT_NS + _SEP + "p":
             state.in_text = True
 
+    def places() -> list[tuple[int, int]]:
+        """The cells the current (repeated) cell stands for, counted against the limit."""
+        cells = [(state.row + r + 1, state.column + c)
+                 for r in range(min(state.row_repeat, 1000))
+                 for c in range(min(state.column_repeat, 1000))]
+        count[0] += len(cells)
+        if count[0] > MAX_ERROR_CELLS:
+            raise Refusal("errors", limit=MAX_ERROR_CELLS)
+        return cells
+
     def end(name: str) -> None:
         if state.table != index:
             return
@@ -256,19 +266,11 @@ def _ods(source: BinaryIO, index: int) -> tuple[Fixes, Uncalculated]:
             state.row += state.row_repeat
         elif name in cell:
             if state.error and state.text.strip():
-                for r in range(min(state.row_repeat, 1000)):
-                    for c in range(min(state.column_repeat, 1000)):
-                        _add(found, state.row + r + 1, state.column + c, state.text.strip())
-                        count[0] += 1
-                if count[0] > MAX_ERROR_CELLS:
-                    raise Refusal("errors", limit=MAX_ERROR_CELLS)
+                text = state.text.strip()
+                for at_row, at_column in places():
+                    _add(found, at_row, at_column, text)
             elif state.uncalculated:
-                for r in range(min(state.row_repeat, 1000)):
-                    for c in range(min(state.column_repeat, 1000)):
-                        uncalculated.append((state.row + r + 1, state.column + c))
-                        count[0] += 1
-                if count[0] > MAX_ERROR_CELLS:
-                    raise Refusal("errors", limit=MAX_ERROR_CELLS)
+                uncalculated.extend(places())
             state.column += state.column_repeat
             state.error = state.in_text = state.uncalculated = False
         elif name == _TEXT_NS + _SEP + "p":
