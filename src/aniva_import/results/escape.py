@@ -46,9 +46,8 @@ def _starts_like_a_formula(text: str) -> bool:
 
 
 def _risky(text: str) -> bool:
-    return _starts_like_a_formula(text) and not _PLAIN_NUMBER.fullmatch(
-        text.lstrip(LEADING_SPACES)
-    )
+    stripped = text.lstrip(LEADING_SPACES)
+    return stripped.startswith(DANGEROUS_START) and not _PLAIN_NUMBER.fullmatch(stripped)
 
 
 def _escaped(text: str) -> bool:
