@@ -194,3 +194,19 @@ def test_the_key_file_is_read_once_and_must_be_the_owners_alone(tmp_path: Path) 
         read_api_key_file(tmp_path / "missing")
     with pytest.raises(ConfigError, match=r"not a regular file|cannot be read"):
         read_api_key_file(tmp_path)
+
+
+def test_a_shared_ledger_is_checked_once_and_an_inbox_may_name_its_own(tmp_path: Path) -> None:
+    said = problem(tmp_path, (
+        '[job]\nledger = "nowhere/ledger.sqlite3"\n'
+        '[[inbox]]\nname = "a"\nfolder = "in"\n[[inbox]]\nname = "b"\nfolder = "in2"\n'
+    ), folders=("in", "in2"))
+    assert said.count("[job] ledger: the folder") == 1
+    (tmp_path / "state").mkdir()
+    loaded = load_config(config(tmp_path, (
+        '[job]\nledger = "state/shared.sqlite3"\n'
+        '[[inbox]]\nname = "a"\nfolder = "in"\n'
+        '[[inbox]]\nname = "b"\nfolder = "in2"\nledger = "state/b.sqlite3"\n'
+    ), folders=("in", "in2")))
+    assert [i.ledger for i in loaded.inboxes] == [
+        tmp_path / "state" / "shared.sqlite3", tmp_path / "state" / "b.sqlite3"]

@@ -128,8 +128,9 @@ def load_config(path: Path, *, writable: bool = True) -> NightlyConfig:
     problems: list[str] = []
     base = path.parent
     api = _api(raw.api, base, problems)
+    job_ledger = _ledger("[job]", raw.job.ledger, base, problems)  # checked once
     inboxes = tuple(
-        _inbox(i, table, base, raw.job, writable, problems)
+        _inbox(i, table, base, raw.job, job_ledger, writable, problems)
         for i, table in enumerate(raw.inbox)
     )
     problems.extend(_clashes(inboxes))
@@ -265,6 +266,7 @@ def _inbox(
     raw: _InboxTable,
     base: Path,
     job: _JobTable,
+    job_ledger: Path | None,
     writable: bool,
     problems: list[str],
 ) -> InboxConfig:
@@ -310,8 +312,7 @@ def _inbox(
             problems.append(f"{label} mapping: {error}")
     if raw.sheet is not None and not raw.sheet.strip():
         problems.append(f"{label} sheet must not be empty.")
-    ledger = _ledger(label if raw.ledger is not None else "[job]",
-                     raw.ledger if raw.ledger is not None else job.ledger, base, problems)
+    ledger = _ledger(label, raw.ledger, base, problems) if raw.ledger is not None else job_ledger
     return InboxConfig(
         name=raw.name,
         folder=folder,
