@@ -215,6 +215,50 @@ def test_the_same_created_outcome_twice_is_harmless(ledger: Ledger) -> None:
     assert ledger.lookup([key])[key].profile_id == "p-1"
 
 
+def test_outcomes_of_one_key_in_one_call_apply_in_their_order(ledger: Ledger) -> None:
+    unsure, twice, gone = _key(ledger, "unsure"), _key(ledger, "twice"), _key(ledger, "gone")
+    ledger.reserve([Reservation(k, body()) for k in (unsure, twice, gone)])
+    ledger.record([Unknown(unsure), Created(unsure, "p-1"), Created(twice, "p-2"),
+                   Created(twice, "p-2"), Released(gone)])
+    entries = ledger.lookup([unsure, twice, gone])
+    assert entries[unsure].state is EntryState.CREATED
+    assert entries[unsure].profile_id == "p-1"
+    assert not entries[unsure].uncertain
+    assert entries[twice].profile_id == "p-2"
+    assert gone not in entries
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        pytest.param(lambda k: Created(k, "p-1"), id="created-after-released"),
+        pytest.param(Unknown, id="unknown-after-released"),
+        pytest.param(Released, id="released-twice"),
+    ],
+)
+def test_nothing_follows_a_release_in_the_same_call(ledger: Ledger, later: object) -> None:
+    key, other = _key(ledger, "key"), _key(ledger, "other")
+    ledger.reserve([Reservation(key, body()), Reservation(other, body())])
+    assert callable(later)
+    with pytest.raises(ValueError):
+        ledger.record([Created(other, "p-5"), Released(key), later(key)])
+    entries = ledger.lookup([key, other])
+    assert entries[key].state is EntryState.IN_FLIGHT  # nothing of the call was written
+    assert entries[other].state is EntryState.IN_FLIGHT
+
+
+def test_a_resend_given_twice_in_one_call_is_reserved_once(ledger: Ledger) -> None:
+    key = _key(ledger)
+    ledger.reserve([Reservation(key, body())])
+    ledger.recover()
+    result = ledger.reserve([Reservation(key, body(), row=3), Reservation(key, body(), row=4)],
+                            resend_unknown=True)
+    assert result.reserved[key].state is EntryState.IN_FLIGHT
+    assert result.reserved[key].row == 3
+    assert result.reserved[key].attempts == 2
+    assert result.existing[key] == result.reserved[key]
+
+
 @pytest.mark.parametrize(
     "bad",
     [

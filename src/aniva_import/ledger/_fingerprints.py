@@ -63,10 +63,15 @@ def _frame(*parts: bytes) -> bytes:
     return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
 
 
+#: one encoder for every canonical value (``json.dumps`` with these options would
+#: build a new one on each call)
+_CANONICAL = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+)
+
+
 def _canonical(value: object) -> bytes:
-    return json.dumps(
-        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-    ).encode("utf-8")
+    return _CANONICAL.encode(value).encode("utf-8")
 
 
 class Fingerprints:
@@ -111,12 +116,21 @@ class Fingerprints:
 
     def field_digests(self, key: LedgerKey, body: Mapping[str, object]) -> dict[str, str]:
         """Short digest of each field of the body, by field name."""
-        return {
-            name: self._mac(
-                _FIELD, key.encode("ascii"), name.encode("utf-8"), _canonical(value)
-            )[:FIELD_DIGEST_HEX]
-            for name, value in body.items()
-        }
+        secret, head = self._secret, _frame(_FIELD, key.encode("ascii"))
+        digests = {}
+        for name, value in body.items():
+            message = head + _frame(name.encode("utf-8"), _canonical(value))
+            digests[name] = hmac.digest(secret, message, "sha256").hex()[:FIELD_DIGEST_HEX]
+        return digests
+
+    def sent(self, key: LedgerKey, body: Mapping[str, object]) -> tuple[str, str, dict[str, str]]:
+        """``body_digest``, ``idempotency_key`` and ``field_digests`` of one body at once
+        (the whole body made canonical once)."""
+        whole, raw_key = _canonical(dict(body)), key.encode("ascii")
+        body_digest = self._mac(_BODY, raw_key, whole)[:BODY_DIGEST_HEX]
+        digest = bytes.fromhex(self._mac(_IDEMPOTENCY, raw_key, whole))
+        idempotency_key = str(uuid.UUID(bytes=digest[:16], version=4))
+        return body_digest, idempotency_key, self.field_digests(key, body)
 
     def changed_fields(
         self, key: LedgerKey, sent: Mapping[str, str], body: Mapping[str, object]

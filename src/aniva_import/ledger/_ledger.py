@@ -139,12 +139,8 @@ class Ledger:
 
     def lookup(self, keys: Iterable[LedgerKey]) -> dict[LedgerKey, Entry]:
         """The entries of those ``keys`` that the ledger holds (absent keys are left out)."""
-        wanted = json.dumps(list(keys))
         with self._reading() as connection:
-            rows = connection.execute(
-                "SELECT * FROM entries WHERE key IN (SELECT value FROM json_each(?))", (wanted,)
-            ).fetchall()
-        return {entry.key: entry for entry in map(_entry, rows)}
+            return self._entries(connection, keys)
 
     def summary(self) -> LedgerSummary:
         """Counts by state, the unknown entries (by source and row), the durability settings."""
@@ -190,49 +186,54 @@ class Ledger:
         Only the rows in ``reserved`` may be sent.
         """
         now = self._stamp()
+        stamp = _time(now)
+        assert stamp is not None
+        reservations = list(reservations)
         reserved: dict[LedgerKey, Entry] = {}
         existing: dict[LedgerKey, Entry] = {}
+        inserts: list[tuple[object, ...]] = []
         with self._writing() as connection:
+            present = self._entries(connection, (r.key for r in reservations))
             for reservation in reservations:
                 key = reservation.key
-                body_digest = self._fingerprints.body_digest(key, reservation.body)
-                field_digests = self._fingerprints.field_digests(key, reservation.body)
-                fields = json.dumps(field_digests, sort_keys=True)
-                idempotency_key = self._fingerprints.idempotency_key(key, reservation.body)
-                fresh = connection.execute(
-                    "INSERT INTO entries (key, state, profile_id, idempotency_key, body_digest,"
-                    " field_digests, source, row, attempts, uncertain, reserved_at, updated_at,"
-                    " created_at) VALUES (?, 'in_flight', NULL, ?, ?, ?, ?, ?, 1, 0, ?, ?, NULL)"
-                    " ON CONFLICT (key) DO NOTHING",
-                    (key, idempotency_key, body_digest, fields, reservation.source,
-                     reservation.row, now, now),
-                ).rowcount
-                resent = 0
-                if not fresh and resend_unknown and key not in reserved:
-                    resent = connection.execute(
-                        "UPDATE entries SET state = 'in_flight', body_digest = ?,"
-                        " field_digests = ?, source = ?, row = ?, attempts = attempts + 1,"
-                        " updated_at = ? WHERE key = ? AND state = 'unknown'",
-                        (body_digest, fields, reservation.source, reservation.row, now, key),
-                    ).rowcount
-                if fresh:
-                    # a new entry: exactly what was just written (no need to read it back)
-                    stamp = _time(now)
-                    assert stamp is not None
+                if key in reserved:  # given twice: reserved once, the repeat is existing
+                    existing[key] = reserved[key]
+                    continue
+                held = present.get(key)
+                if held is None:  # a new entry: exactly what is written (not read back)
+                    body_digest, idempotency_key, digests = self._fingerprints.sent(
+                        key, reservation.body
+                    )
+                    inserts.append((key, idempotency_key, body_digest,
+                                    json.dumps(digests, sort_keys=True), reservation.source,
+                                    reservation.row, now, now))
                     reserved[key] = Entry(
                         key=key, state=EntryState.IN_FLIGHT, profile_id=None,
                         idempotency_key=idempotency_key, body_digest=body_digest,
-                        field_digests=MappingProxyType(dict(sorted(field_digests.items()))),
+                        field_digests=MappingProxyType(dict(sorted(digests.items()))),
                         source=reservation.source, row=reservation.row, attempts=1,
                         uncertain=False, reserved_at=stamp, updated_at=stamp, created_at=None,
                     )
-                    continue
-                entry = self._get(connection, key)
-                assert entry is not None
-                if resent:
+                elif resend_unknown and held.state is EntryState.UNKNOWN:
+                    body_digest, _, digests = self._fingerprints.sent(key, reservation.body)
+                    connection.execute(
+                        "UPDATE entries SET state = 'in_flight', body_digest = ?,"
+                        " field_digests = ?, source = ?, row = ?, attempts = attempts + 1,"
+                        " updated_at = ? WHERE key = ? AND state = 'unknown'",
+                        (body_digest, json.dumps(digests, sort_keys=True), reservation.source,
+                         reservation.row, now, key),
+                    )
+                    entry = self._get(connection, key)
+                    assert entry is not None
                     reserved[key] = entry
                 else:
-                    existing[key] = entry
+                    existing[key] = held
+            connection.executemany(
+                "INSERT INTO entries (key, state, profile_id, idempotency_key, body_digest,"
+                " field_digests, source, row, attempts, uncertain, reserved_at, updated_at,"
+                " created_at) VALUES (?, 'in_flight', NULL, ?, ?, ?, ?, ?, 1, 0, ?, ?, NULL)",
+                inserts,
+            )
         return ReserveResult(MappingProxyType(reserved), MappingProxyType(existing))
 
     def record(self, outcomes: Iterable[Outcome], *, synced: bool = True) -> None:
@@ -257,44 +258,63 @@ class Ledger:
         create.)  The next synced write syncs these too.
         """
         now = self._stamp()
+        outcomes = list(outcomes)
         with self._writing(synced=synced) as connection:
-            for outcome in outcomes:
-                entry = self._get(connection, outcome.key)
-                if entry is None:
-                    raise ValueError(f"no ledger entry {_short(outcome.key)} to record into")
+            states = {
+                row[0]: (EntryState(row[1]), row[2], bool(row[3]))
+                for row in connection.execute(
+                    "SELECT key, state, profile_id, uncertain FROM entries"
+                    " WHERE key IN (SELECT value FROM json_each(?))",
+                    (json.dumps([outcome.key for outcome in outcomes]),),
+                )
+            }
+            created: dict[LedgerKey, str] = {}
+            unknown: set[LedgerKey] = set()
+            deleted: set[LedgerKey] = set()
+            for outcome in outcomes:  # each in turn, on the states the earlier ones left
+                key = outcome.key
+                state = states.get(key)
+                if state is None:
+                    raise ValueError(f"no ledger entry {_short(key)} to record into")
+                current, held_id, uncertain = state
                 match outcome:
                     case Created(profile_id=profile_id):
-                        self._record_created(connection, entry, profile_id, now)
+                        if not profile_id:
+                            raise ValueError("a created profile has an id")
+                        if current is EntryState.CREATED:
+                            if held_id != profile_id:
+                                raise ValueError(
+                                    f"ledger entry {_short(key)} already holds another "
+                                    "profile id"
+                                )
+                            continue
+                        created[key] = profile_id
+                        states[key] = (EntryState.CREATED, profile_id, False)
                     case Unknown() | Released():
-                        if entry.state is not EntryState.IN_FLIGHT:
+                        if current is not EntryState.IN_FLIGHT:
                             raise ValueError(
-                                f"ledger entry {_short(entry.key)} is {entry.state}, not in flight"
+                                f"ledger entry {_short(key)} is {current}, not in flight"
                             )
-                        if isinstance(outcome, Released) and not entry.uncertain:
-                            connection.execute("DELETE FROM entries WHERE key = ?", (entry.key,))
+                        if isinstance(outcome, Released) and not uncertain:
+                            deleted.add(key)
+                            del states[key]
                         else:
-                            connection.execute(
-                                "UPDATE entries SET state = 'unknown', uncertain = 1,"
-                                " updated_at = ? WHERE key = ?",
-                                (now, entry.key),
-                            )
-
-    def _record_created(
-        self, connection: sqlite3.Connection, entry: Entry, profile_id: str, now: str
-    ) -> None:
-        if not profile_id:
-            raise ValueError("a created profile has an id")
-        if entry.state is EntryState.CREATED:
-            if entry.profile_id != profile_id:
-                raise ValueError(
-                    f"ledger entry {_short(entry.key)} already holds another profile id"
-                )
-            return
-        connection.execute(
-            "UPDATE entries SET state = 'created', profile_id = ?, uncertain = 0,"
-            " created_at = ?, updated_at = ? WHERE key = ?",
-            (profile_id, now, now, entry.key),
-        )
+                            unknown.add(key)
+                            states[key] = (EntryState.UNKNOWN, held_id, True)
+            # an entry goes in_flight → unknown → created at most: unknown first
+            connection.executemany(
+                "UPDATE entries SET state = 'unknown', uncertain = 1, updated_at = ?"
+                " WHERE key = ?",
+                [(now, key) for key in unknown],
+            )
+            connection.executemany(
+                "UPDATE entries SET state = 'created', profile_id = ?, uncertain = 0,"
+                " created_at = ?, updated_at = ? WHERE key = ?",
+                [(profile_id, now, now, key) for key, profile_id in created.items()],
+            )
+            connection.executemany(
+                "DELETE FROM entries WHERE key = ?", [(key,) for key in deleted]
+            )
 
     def recover(self) -> int:
         """Turn every ``in_flight`` entry into ``unknown``; return how many.
@@ -357,6 +377,16 @@ class Ledger:
         if self._connection is None:
             raise LedgerError(f"The ledger {self.path} is closed.")
         return self._connection
+
+    @staticmethod
+    def _entries(connection: sqlite3.Connection, keys: Iterable[LedgerKey]) -> dict[
+        LedgerKey, Entry
+    ]:
+        rows = connection.execute(
+            "SELECT * FROM entries WHERE key IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(keys)),),
+        ).fetchall()
+        return {entry.key: entry for entry in map(_entry, rows)}
 
     @staticmethod
     def _get(connection: sqlite3.Connection, key: LedgerKey) -> Entry | None:
