@@ -116,11 +116,13 @@ class Fingerprints:
 
     def field_digests(self, key: LedgerKey, body: Mapping[str, object]) -> dict[str, str]:
         """Short digest of each field of the body, by field name."""
-        secret, head = self._secret, _frame(_FIELD, key.encode("ascii"))
+        # HMAC is a stream: the message's common head is hashed once, then copied
+        head = hmac.new(self._secret, _frame(_FIELD, key.encode("ascii")), "sha256")
         digests = {}
         for name, value in body.items():
-            message = head + _frame(name.encode("utf-8"), _canonical(value))
-            digests[name] = hmac.digest(secret, message, "sha256").hex()[:FIELD_DIGEST_HEX]
+            mac = head.copy()
+            mac.update(_frame(name.encode("utf-8"), _canonical(value)))
+            digests[name] = mac.hexdigest()[:FIELD_DIGEST_HEX]
         return digests
 
     def sent(self, key: LedgerKey, body: Mapping[str, object]) -> tuple[str, str, dict[str, str]]:
