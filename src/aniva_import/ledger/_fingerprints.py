@@ -105,13 +105,19 @@ class Fingerprints:
 
     def body_digest(self, key: LedgerKey, body: Mapping[str, object]) -> str:
         """Digest of the whole body (field order does not matter)."""
-        return self._mac(_BODY, key.encode("ascii"), _canonical(dict(body)))[:BODY_DIGEST_HEX]
+        return self._body_digest(key.encode("ascii"), _canonical(dict(body)))
 
     def idempotency_key(self, key: LedgerKey, body: Mapping[str, object]) -> str:
         """The ``Idempotency-Key`` of sending ``body`` for ``key``: a UUID derived from
         both, so the same row sent again (a retry, a rerun) carries the same key and a
         corrected row a new one; it reveals nothing of the row."""
-        digest = bytes.fromhex(self._mac(_IDEMPOTENCY, key.encode("ascii"), _canonical(dict(body))))
+        return self._idempotency_key(key.encode("ascii"), _canonical(dict(body)))
+
+    def _body_digest(self, raw_key: bytes, whole: bytes) -> str:
+        return self._mac(_BODY, raw_key, whole)[:BODY_DIGEST_HEX]
+
+    def _idempotency_key(self, raw_key: bytes, whole: bytes) -> str:
+        digest = bytes.fromhex(self._mac(_IDEMPOTENCY, raw_key, whole))
         return str(uuid.UUID(bytes=digest[:16], version=4))
 
     def field_digests(self, key: LedgerKey, body: Mapping[str, object]) -> dict[str, str]:
@@ -129,10 +135,8 @@ class Fingerprints:
         """``body_digest``, ``idempotency_key`` and ``field_digests`` of one body at once
         (the whole body made canonical once)."""
         whole, raw_key = _canonical(dict(body)), key.encode("ascii")
-        body_digest = self._mac(_BODY, raw_key, whole)[:BODY_DIGEST_HEX]
-        digest = bytes.fromhex(self._mac(_IDEMPOTENCY, raw_key, whole))
-        idempotency_key = str(uuid.UUID(bytes=digest[:16], version=4))
-        return body_digest, idempotency_key, self.field_digests(key, body)
+        return (self._body_digest(raw_key, whole), self._idempotency_key(raw_key, whole),
+                self.field_digests(key, body))
 
     def changed_fields(
         self, key: LedgerKey, sent: Mapping[str, str], body: Mapping[str, object]
