@@ -8,13 +8,13 @@ fastest of ``--repeat`` runs counting:
     python benchmarks/bench_devices.py --only workers fast-paths --repeat 5
 
 Devices: ``workers`` (two worker processes instead of this one), ``early-start`` (the
-workers start and warm up before the file is opened), ``gc-freeze`` (the collector
-frozen while the workers fork), ``balanced-chunks`` (a workbook's chunks divide evenly
-between the workers), ``fast-paths`` (all of the check's: e-mail, phone, rules judged
-per distinct value; ``--no-fast-paths``), ``phone-fast``, ``email-fast``,
-``rules-per-value`` (each alone), ``prescan-bytes`` (the pre-scan's search of a CSV's
-bytes for slash dates instead of reading its date column), ``memo`` (repeating values
-read once per column).
+workers start and warm up before the file is opened), ``collector`` (the collector
+tuned for the run: what exists frozen, collections rarer), ``balanced-chunks`` (a
+workbook's chunks divide evenly between the workers), ``fast-paths`` (all of the
+check's: e-mail, phone, rules judged per distinct value; ``--no-fast-paths``),
+``phone-fast``, ``email-fast``, ``rules-per-value`` (each alone), ``prescan-bytes``
+(the pre-scan's search of a CSV's bytes for slash dates instead of reading its date
+column), ``memo`` (repeating values read once per column).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ PATCHES: dict[str, tuple[str, str]] = {
     "early-start": (
         "import aniva_import.pipeline.executor as e; e.EARLY_START_BYTES = 1 << 62", "csv"
     ),
-    "gc-freeze": (
-        "import gc; gc.freeze = lambda: None; gc.unfreeze = lambda: None", "csv"
+    "collector": (
+        "import aniva_import.pipeline.collector as c; c.RUN_THRESHOLDS = None", "csv"
     ),
     "balanced-chunks": (
         "import aniva_import.pipeline.executor as e; "

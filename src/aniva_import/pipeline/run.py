@@ -30,6 +30,7 @@ from aniva_import.errors import (
 from aniva_import.load import Chunk, Table, is_workbook, open_table
 from aniva_import.mapping import MappingFile, header_recogniser, load_mapping_file
 from aniva_import.pipeline.check import check
+from aniva_import.pipeline.collector import tuned_collector
 from aniva_import.pipeline.decide import finish_chunk, not_reached
 from aniva_import.pipeline.executor import Executor, executor_for
 from aniva_import.pipeline.interrupts import interrupt_after_the_write, no_second_interrupt
@@ -95,7 +96,8 @@ def import_file(
     """
     run = _Run(settings, clock, progress, executor or executor_for(settings.workers))
     try:
-        return run.run()
+        with tuned_collector():
+            return run.run()
     finally:
         run.executor.close()
 
