@@ -88,6 +88,48 @@ def test_entries_survive_closing_and_reopening(open_ledger: OpenLedger) -> None:
         assert ledger.lookup([key])[key].profile_id == "p-1"
 
 
+def _to_the_first_layout(path: Path) -> None:
+    """Rebuild ``entries`` as files made before 2026-12-03 have it: keyed by the key
+    itself (``WITHOUT ROWID``), everything else the same."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    (create,) = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'entries'"
+    ).fetchone()
+    assert "WITHOUT ROWID" not in create
+    connection.executescript(
+        "BEGIN; ALTER TABLE entries RENAME TO entries_before;"
+        f"{create} WITHOUT ROWID;"
+        "INSERT INTO entries SELECT * FROM entries_before; DROP TABLE entries_before;"
+        "CREATE INDEX entries_by_state ON entries (state); COMMIT;"
+    )
+    connection.close()
+
+
+def test_a_ledger_of_the_first_layout_keeps_working(open_ledger: OpenLedger) -> None:
+    with open_ledger() as ledger:
+        kept, path = ledger.key(API, GROUP, "kept"), ledger.path
+        ledger.reserve([Reservation(kept, body())])
+        ledger.record([Created(kept, "p-1")])
+    _to_the_first_layout(path)
+    with open_ledger() as ledger:
+        new, unsure = ledger.key(API, GROUP, "new"), ledger.key(API, GROUP, "unsure")
+        reserved = ledger.reserve([Reservation(k, body()) for k in (kept, new, unsure)])
+        assert set(reserved.reserved) == {new, unsure}
+        assert reserved.existing[kept].profile_id == "p-1"
+        ledger.record([Created(new, "p-2"), Unknown(unsure)])
+    with open_ledger() as ledger:
+        found = ledger.lookup([kept, new, unsure])
+        assert {k: (e.state.value, e.profile_id) for k, e in found.items()} == {
+            kept: ("created", "p-1"), new: ("created", "p-2"), unsure: ("unknown", None),
+        }
+    connection = sqlite3.connect(path)
+    (create,) = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'entries'"
+    ).fetchone()
+    connection.close()
+    assert create.rstrip().endswith("WITHOUT ROWID")  # left as it was
+
+
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {
         p.name: (p.read_bytes() if p.is_file() else b"<dir>", p.stat().st_mtime_ns)

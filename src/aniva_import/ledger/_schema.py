@@ -23,7 +23,11 @@ APPLICATION_ID_OFFSET: Final = 68
 HEADER_SIZE: Final = 100
 
 #: The schema, created in one transaction when the file is made.  ``entries`` holds
-#: fingerprints, digests, ids and operator labels only (see ``_entries.Entry``).
+#: fingerprints, digests, ids and operator labels only (see ``_entries.Entry``).  It is
+#: a rowid table, so its rows lie in the order they were reserved and a batch's writes
+#: touch a few pages; keyed by the random-looking key itself (``WITHOUT ROWID``, as
+#: files made before 2026-12-03 are), every row of a batch lands on a page of its own.
+#: The SQL that reads and writes the two layouts is the same.
 SCHEMA: Final = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
     """CREATE TABLE entries (
@@ -41,7 +45,7 @@ SCHEMA: Final = (
         updated_at TEXT NOT NULL,
         created_at TEXT,
         CHECK ((state = 'created') = (profile_id IS NOT NULL))
-    ) WITHOUT ROWID""",
+    )""",
     "CREATE INDEX entries_by_state ON entries (state)",
 )
 
