@@ -14,6 +14,7 @@ Scenarios (the sending issue's targets):
   a  --rate 200 against a sandbox limited to 200/s: ≥ 0.95 × 200 requests/s, no 429
   b  no --rate against a sandbox limited to 110/s: ≥ 0.85 × 110 requests/s, ≤ 2 % 429
   c  no --rate against an unlimited sandbox: ≥ 0.8 × the bare loop's requests/s
+     (``--repeat`` interleaved runs of each, 3 by default; the best of each counts)
   memory  peak RSS of a 200k-row live run ≤ 1.5 × that of a 40k-row run
 The requests/s of an import are its requests over the time spent delivering (the
 requests and the ledger's commits between batches), and, for information, over the
@@ -145,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=5_000)
     parser.add_argument("--memory-rows", type=int, nargs=2, default=(40_000, 200_000))
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="interleaved runs of c and its bare loop; the best of each counts")
     parser.add_argument("--only", nargs="*", choices=("a", "b", "c", "memory"), default=None)
     parser.add_argument("--json", type=Path, metavar="PATH")
     args = parser.parse_args(argv)
@@ -176,13 +179,25 @@ def main(argv: list[str] | None = None) -> int:
             checks.append(Target("b: share of requests answered 429", share * 100, 2, False,
                                  f"{m.details['responses_429']} of {m.details['requests']} (%)"))
         if "c" in only:
-            baseline = bare_loop(args.rows, args.concurrency)
-            with sandbox() as url:
-                m, _ = import_into(bench, "c: adaptive, unlimited sandbox", source, args.rows,
-                                   url, *concurrency)
+            # both sides CPU-bound on a shared VM: interleaved pairs, the best of each counts
+            baselines, runs = [], []
+            for _ in range(args.repeat):
+                baselines.append(bare_loop(args.rows, args.concurrency))
+                with sandbox() as url:
+                    m, _ = import_into(bench, "c: adaptive, unlimited sandbox", source,
+                                       args.rows, url, *concurrency)
+                runs.append(m)
+            baseline = max(baselines)
+            m = max(runs, key=lambda run: float(run.details["delivery_rate"]))
+            for name in [k for k, v in bench.measurements.items() if v in runs]:
+                del bench.measurements[name]
+            bench.measurements["c"] = m
             rate = m.details["delivery_rate"]
+            every = " / ".join(f"{r.details['delivery_rate']:.0f} vs {b:.0f}"
+                               for r, b in zip(runs, baselines, strict=True))
             checks.append(Target("c: requests/s vs a bare httpx loop", rate / baseline, 0.8,
-                                 True, f"{rate:.0f} vs {baseline:.0f} requests/s"))
+                                 True, f"best {rate:.0f} vs best {baseline:.0f} requests/s "
+                                 f"(runs: {every})"))
             checks.append(Target("c: end to end vs a bare httpx loop [info]",
                                  m.details["end_to_end_rate"] / baseline, 0.8, True,
                                  f"{m.details['end_to_end_rate']:.0f} vs {baseline:.0f}"))
