@@ -9,9 +9,10 @@ fastest of ``--repeat`` runs counting:
 
 Devices: ``workers`` (two worker processes instead of this one), ``early-start`` (the
 workers start and warm up before the file is opened), ``collector`` (the collector
-tuned for the run: what exists frozen, collections rarer), ``balanced-chunks`` (a
-workbook's chunks divide evenly between the workers), ``fast-paths`` (all of the
-check's: e-mail, phone, rules judged per distinct value; ``--no-fast-paths``),
+tuned for the run: what exists frozen, collections rarer), ``gc-freeze`` (the
+collector frozen while the workers fork), ``balanced-chunks`` (a workbook's chunks
+divide evenly between the workers), ``fast-paths`` (all of the check's: e-mail,
+phone, rules judged per distinct value; ``--no-fast-paths``),
 ``phone-fast``, ``email-fast``, ``rules-per-value`` (each alone), ``prescan-bytes``
 (the pre-scan's search of a CSV's bytes for slash dates instead of reading its date
 column), ``memo`` (repeating values read once per column).
@@ -37,6 +38,11 @@ PATCHES: dict[str, tuple[str, str]] = {
     ),
     "collector": (
         "import aniva_import.pipeline.collector as c; c.RUN_THRESHOLDS = None", "csv"
+    ),
+    "gc-freeze": (
+        "import gc, types, aniva_import.pipeline.executor as e; e.gc = types.SimpleNamespace("
+        "freeze=lambda: None, unfreeze=lambda: None, get_freeze_count=gc.get_freeze_count)",
+        "csv",
     ),
     "balanced-chunks": (
         "import aniva_import.pipeline.executor as e; "

@@ -130,6 +130,19 @@ def test_a_ledger_of_the_first_layout_keeps_working(open_ledger: OpenLedger) -> 
     assert create.rstrip().endswith("WITHOUT ROWID")  # left as it was
 
 
+def test_an_entry_without_a_key_cannot_be_written(ledger: Ledger) -> None:
+    connection = sqlite3.connect(ledger.path)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+            connection.execute(
+                "INSERT INTO entries (key, state, idempotency_key, body_digest, field_digests,"
+                " attempts, uncertain, reserved_at, updated_at)"
+                " VALUES (NULL, 'in_flight', 'i', 'b', '{}', 1, 0, 't', 't')"
+            )
+    finally:
+        connection.close()
+
+
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {
         p.name: (p.read_bytes() if p.is_file() else b"<dir>", p.stat().st_mtime_ns)

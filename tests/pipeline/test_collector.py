@@ -58,17 +58,34 @@ def test_objects_frozen_by_the_caller_stay_frozen() -> None:
     assert not any(o is mine for o in gc.get_objects())  # still in the permanent generation
 
 
-def test_cycles_made_during_the_run_are_still_collected() -> None:
+def test_cycles_made_during_the_run_are_still_collected_as_the_run_goes() -> None:
     class Node:
         other: object = None
 
+    assert collector.RUN_THRESHOLDS is not None
     with tuned_collector():
         first, second = Node(), Node()
         first.other, second.other = second, first
         alive = weakref.ref(first)
         del first, second  # a cycle: only the collector frees it
-        gc.collect()
-        assert alive() is None
+        # enough new objects for the collector to walk the young ones on its own
+        kept: list[list[object]] = [[] for _ in range(2 * collector.RUN_THRESHOLDS[0])]
+        assert alive() is None  # without anyone calling gc.collect()
+        del kept
+
+
+def test_overlapping_runs_share_the_tuning_and_the_last_one_puts_it_back(
+    own_thresholds: tuple[int, int, int],
+) -> None:
+    first, second = tuned_collector(), tuned_collector()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold() == collector.RUN_THRESHOLDS  # the second run goes on tuned
+    assert gc.get_freeze_count() > 0
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == own_thresholds
+    assert gc.get_freeze_count() == 0
 
 
 def test_the_switch_leaves_the_collector_alone(

@@ -24,14 +24,15 @@ HEADER_SIZE: Final = 100
 
 #: The schema, created in one transaction when the file is made.  ``entries`` holds
 #: fingerprints, digests, ids and operator labels only (see ``_entries.Entry``).  It is
-#: a rowid table, so its rows lie in the order they were reserved and a batch's writes
-#: touch a few pages; keyed by the random-looking key itself (``WITHOUT ROWID``, as
-#: files made before 2026-12-03 are), every row of a batch lands on a page of its own.
-#: The SQL that reads and writes the two layouts is the same.
+#: a rowid table, so its rows lie in the order they were reserved: recording a batch's
+#: outcomes writes a few pages (only reserving still writes about a page a row, into the
+#: index of the random-looking keys).  Keyed by the key itself (``WITHOUT ROWID``, as
+#: files made before 2026-12-03 are), every row of a batch lands on a page of its own,
+#: for both.  The SQL that reads and writes the two layouts is the same.
 SCHEMA: Final = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
     """CREATE TABLE entries (
-        key TEXT PRIMARY KEY,
+        key TEXT NOT NULL PRIMARY KEY,
         state TEXT NOT NULL CHECK (state IN ('in_flight', 'unknown', 'created')),
         profile_id TEXT,
         idempotency_key TEXT NOT NULL,

@@ -11,11 +11,13 @@ takes the results back in file order; nothing else knows whether workers exist.
 
 Workers ignore Ctrl-C, SIGTERM and SIGHUP (this process handles them and writes the
 results file) and die with this process (``PR_SET_PDEATHSIG``); they
-are forked from a process with no other thread running.
+are forked from a process with no other thread running, with the collector frozen
+so that neither side's collections copy the shared memory pages.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import os
@@ -96,15 +98,24 @@ class ProcessExecutor:
             self._start(warm_up)
 
     def _start(self, warm_up: Callable[[], object] | None) -> ProcessPoolExecutor:
-        # (3.14 defaults to forkserver: ask for fork.)  The objects the workers inherit
-        # are frozen by the run's collector tuning (pipeline.collector), so neither
-        # side's collections touch, and so copy, the shared memory pages.
+        # Forked workers share this process's memory until either side writes to it;
+        # freezing the collector keeps both sides' collections from touching (and so
+        # copying) every inherited object.  Inside a run (pipeline.collector) what
+        # existed is frozen already and the run thaws it all when it ends; this adds
+        # what was imported since (the sending side).  (3.14 defaults to forkserver: ask
+        # for fork.)
         context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
-        pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=context, initializer=_ignore_sigint
-        )
-        for _ in range(self.workers):  # the first submits start the processes
-            pool.submit(warm_up or int)
+        was_frozen = gc.get_freeze_count() > 0
+        gc.freeze()
+        try:
+            pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_ignore_sigint
+            )
+            for _ in range(self.workers):  # the first submits start the processes
+                pool.submit(warm_up or int)
+        finally:
+            if not was_frozen:
+                gc.unfreeze()
         self._pool = pool
         return pool
 
