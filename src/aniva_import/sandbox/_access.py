@@ -24,6 +24,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Final
 
+from aniva_import.sandbox._config import DEFAULT_HOST
+
 #: Names every sandbox answers to, whatever ``--host`` says.
 LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 _UNSPECIFIED: Final = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names, not a bind
@@ -79,7 +81,7 @@ def _host_allowed(header: str, server: tuple[str, int | None] | None, host: str)
 class Access:
     """The access rules of one sandbox: its configured host and ``--allow-remote``."""
 
-    host: str = "127.0.0.1"
+    host: str = DEFAULT_HOST
     allow_remote: bool = False
 
     def host_allowed(self, header: str | None, server: tuple[str, int | None] | None) -> bool:
