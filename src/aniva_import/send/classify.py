@@ -1,5 +1,6 @@
-"""What an answer (or a failure to get one) means: the table "Sending: what a
-response means" of ARCHITECTURE.md as code, in one place.
+"""What an answer (or a failure to get one) means, as code, in one place: the team's
+table "Sending: what a response means", which the README's "Sending: never twice,
+never lost" tells the user.
 
 | what happened                                         | action                         |
 |-------------------------------------------------------|--------------------------------|
