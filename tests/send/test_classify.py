@@ -1,4 +1,5 @@
-"""Every row of ARCHITECTURE.md's table "Sending: what a response means"."""
+"""Every row of the team's table "Sending: what a response means" (told in the README's
+"Sending: never twice, never lost")."""
 
 from __future__ import annotations
 
