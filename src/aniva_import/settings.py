@@ -57,6 +57,9 @@ class Settings:
     results: Path | None = None
     api_url: str = DEFAULT_API_URL
     api_key: ApiKey | None = field(default=None, repr=False)
+    #: the proxy to reach the API through (the CLI reads it from the environment); may
+    #: hold a password, so never shown
+    proxy: str | None = field(default=None, repr=False)
     #: the API the ledger records this run's patients under (default: ``api_url``); a
     #: sandbox on whatever port is one API
     ledger_api: str | None = None

@@ -12,7 +12,8 @@ import aniva_import
 from aniva_import import ApiKey
 from aniva_import.errors import ConfigError, InsecureApiUrl
 from aniva_import.send import SendSettings, check_api_url, user_agent
-from aniva_import.send.client import build_client, tls_context
+from aniva_import.send.client import ProfilesEndpoint, tls_context
+from aniva_import.testing import running_sandbox
 from tests.send._support import CANARY, FakeApi, created, rows, send, settings
 
 
@@ -99,10 +100,39 @@ def test_tls_is_verified_against_the_system_store() -> None:
     assert context.check_hostname
 
 
-def test_proxies_from_the_environment_except_for_loopback() -> None:
-    async def trust_env(url: str) -> bool:
-        async with build_client(settings(api_url=url)) as client:
-            return client.trust_env
+async def _through_proxy(api_url: str) -> tuple[list[str], object]:
+    """POST once with ``settings.proxy`` a fake proxy on loopback (it refuses every
+    request): the request lines it saw, and the answer (or the error)."""
+    seen: list[str] = []
 
-    assert asyncio.run(trust_env("https://anivahealth.com/api/v1")) is True
-    assert asyncio.run(trust_env("http://127.0.0.1:8787/api/v1")) is False
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append((await reader.readline()).decode().strip())
+        writer.write(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(refuse, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    endpoint = ProfilesEndpoint(settings(api_url=api_url, proxy=f"http://127.0.0.1:{port}"))
+    try:
+        answer: object = await endpoint.post(b"{}", "key-1")
+    except httpx.HTTPError as error:
+        answer = error
+    finally:
+        await endpoint.aclose()
+        server.close()
+    return seen, answer
+
+
+def test_requests_go_through_the_proxy_it_is_given() -> None:
+    seen, answer = asyncio.run(_through_proxy("https://anivahealth.com/api/v1"))
+    assert seen == ["CONNECT anivahealth.com:443 HTTP/1.1"]
+    assert isinstance(answer, httpx.ProxyError)  # nothing reached the API: retried safely
+
+
+def test_a_loopback_api_is_reached_directly_even_with_a_proxy() -> None:
+    with running_sandbox() as sandbox:
+        seen, answer = asyncio.run(_through_proxy(sandbox.base_url))
+    assert seen == []
+    assert isinstance(answer, httpx.Response)
+    assert answer.status_code == 401  # the sandbox itself answered (the key is not its own)

@@ -4,6 +4,7 @@ injects; each test checks the sandbox's own record of what was created."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import pytest
 from aniva_import import ApiKey
 from aniva_import.sandbox import Faults
 from aniva_import.send import OutcomeKind, Sender, SendOutcome, SendRequest, SendSettings
-from aniva_import.send.client import build_client
+from aniva_import.send.client import ProfilesEndpoint
 from aniva_import.testing import SandboxServer, running_sandbox
 
 pytestmark = pytest.mark.integration
@@ -213,9 +214,12 @@ def test_the_client_connections_have_tcp_nodelay(sandbox: SandboxServer) -> None
     settings = SendSettings(api_url=sandbox.base_url, api_key=ApiKey(sandbox.full_key))
 
     async def main() -> int:
-        async with build_client(settings) as client:
-            response = await client.post(settings.profiles_url, json=requests(1)[0].body)
+        endpoint = ProfilesEndpoint(settings)
+        try:
+            response = await endpoint.post(json.dumps(requests(1)[0].body).encode(), "k-1")
             sock = response.extensions["network_stream"].get_extra_info("socket")
             return int(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        finally:
+            await endpoint.aclose()
 
     assert asyncio.run(main()) == 1

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import pickle
 import traceback
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,7 +16,8 @@ from aniva_import import ApiKey
 from aniva_import.errors import ConfigError
 from aniva_import.sandbox import SandboxConfig, SandboxKey
 from aniva_import.send import Sender, SendSettings
-from aniva_import.send.client import ApiKeyAuth
+from aniva_import.send.client import ProfilesEndpoint
+from aniva_import.settings import Settings
 from aniva_import.testing import running_sandbox
 from tests.send._support import CANARY, FakeApi, created, error, rows, send, settings
 
@@ -24,10 +26,24 @@ def test_reprs_and_strs_never_show_the_key() -> None:
     values = settings()
     sender = Sender(values)
     shown = [repr(values), str(values), repr(sender), repr(values.api_key),
-             repr(ApiKeyAuth(values.api_key)), repr(sender.stats)]
+             repr(ProfilesEndpoint(values)), repr(sender.stats)]
     assert not [text for text in shown if CANARY in text]
     with pytest.raises(TypeError):
         pickle.dumps(values)
+
+
+def test_reprs_never_show_the_proxy_s_password() -> None:
+    values = settings(proxy=f"http://clinic:{CANARY}@proxy.clinic.example:3128")
+    run = Settings(input=Path("patients.csv"), api_key=values.api_key, proxy=values.proxy)
+    shown = [repr(values), str(values), repr(Sender(values)), repr(run), str(run)]
+    assert not [text for text in shown if CANARY in text]
+
+
+def test_a_proxy_it_cannot_use_is_refused_without_repeating_it() -> None:
+    with pytest.raises(ConfigError) as refused:
+        settings(proxy=f"ftp://clinic:{CANARY}@proxy.clinic.example")
+    assert CANARY not in str(refused.value)
+    assert "proxy" in str(refused.value)
 
 
 def test_outcomes_and_stop_reasons_never_show_the_key_even_if_the_api_echoes_it() -> None:

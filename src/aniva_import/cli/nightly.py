@@ -122,6 +122,7 @@ def nightly_command(args: argparse.Namespace, console: Console) -> int:
 def _prepare(args: argparse.Namespace, console: Console) -> tuple[NightlyConfig, JobOptions]:
     """The configuration and the run's options, every check done before any file is
     touched or any request made (a problem: :class:`ConfigError`, exit 2)."""
+    from aniva_import.cli.proxy import proxy_for
     from aniva_import.nightly import JobOptions, load_config
     from aniva_import.pipeline import default_workers
     from aniva_import.send import check_api_url
@@ -137,7 +138,8 @@ def _prepare(args: argparse.Namespace, console: Console) -> tuple[NightlyConfig,
     )
     key = None if args.dry_run else _api_key(config.api.key_file, console)
     options = JobOptions(
-        dry_run=args.dry_run, api_url=api_url, api_key=key, rate=config.api.rate,
+        dry_run=args.dry_run, api_url=api_url, api_key=key,
+        proxy=proxy_for(api_url, console.environ), rate=config.api.rate,
         concurrency=config.api.concurrency, workers=config.workers or default_workers(),
     )
     return config, options

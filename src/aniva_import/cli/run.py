@@ -126,12 +126,14 @@ def _read_key(args: argparse.Namespace, console: Console) -> ApiKey | None:
 
 def settings_from_args(args: argparse.Namespace, console: Console) -> Settings:
     """Turn ``run`` options (and the environment) into frozen settings."""
+    from aniva_import.cli.proxy import proxy_for
     from aniva_import.pipeline import default_workers
 
     if args.sandbox and (args.api_url or args.api_key_file):
         raise ConfigError("--sandbox imports into the local sandbox with its demo key: "
                           "leave out --api-url and --api-key-file.")
     api_key = None if args.dry_run or args.sandbox else _read_key(args, console)
+    api_url = args.api_url or console.environ.get("ANIVA_API_URL") or DEFAULT_API_URL
     region = args.phone_region
     if region is not None and not (len(region) == 2 and region.isalpha()):
         raise ConfigError(f"--phone-region takes a two-letter country code such as DE or FI, "
@@ -148,8 +150,9 @@ def settings_from_args(args: argparse.Namespace, console: Console) -> Settings:
         sheet=args.sheet,
         encoding=_encoding(args.encoding),
         results=args.results,
-        api_url=args.api_url or console.environ.get("ANIVA_API_URL") or DEFAULT_API_URL,
+        api_url=api_url,
         api_key=api_key,
+        proxy=None if args.dry_run else proxy_for(api_url, console.environ),
         rate=args.rate,
         concurrency=args.concurrency,
         state=args.state,
@@ -190,7 +193,7 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
                 console.note(f"Importing into the sandbox already running at "
                              f"{sandbox.base_url} (its faults, if any, apply).")
             sandboxed = replace(settings, api_url=sandbox.base_url, ledger_api=SANDBOX_API,
-                                api_key=ApiKey(DEMO_FULL_KEY))
+                                api_key=ApiKey(DEMO_FULL_KEY), proxy=None)
             return _import(sandboxed, console)
     return _import(settings, console)
 

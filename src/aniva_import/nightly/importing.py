@@ -21,7 +21,7 @@ mean for the file:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -48,7 +48,9 @@ class JobOptions:
 
     dry_run: bool
     api_url: str
-    api_key: ApiKey | None = None
+    api_key: ApiKey | None = field(default=None, repr=False)
+    #: the proxy to reach the API through (the CLI reads it from the environment)
+    proxy: str | None = field(default=None, repr=False)
     rate: float | None = None
     concurrency: int | None = None
     workers: int = 1
@@ -82,6 +84,7 @@ def file_settings(
         results=results,
         api_url=options.api_url,
         api_key=None if options.dry_run else options.api_key,
+        proxy=options.proxy,
         rate=options.rate,
         concurrency=options.concurrency or DEFAULT_CONCURRENCY,
         state=ledger,

@@ -357,6 +357,7 @@ def _send_settings(settings: Settings) -> SendSettings:
     return SendSettings(
         api_url=settings.api_url, api_key=settings.api_key, rate=settings.rate,
         concurrency=settings.concurrency, read_timeout=settings.request_timeout,
+        proxy=settings.proxy,
     )
 
 

@@ -11,6 +11,7 @@ import httpx
 
 from aniva_import.problems import ProblemCode
 from aniva_import.send.classify import Action, Verdict, classify_exception, classify_response
+from aniva_import.send.client import ProfilesEndpoint
 from aniva_import.send.errors_body import MAX_BODY_BYTES
 from aniva_import.send.outcome import SendRequest
 
@@ -29,19 +30,15 @@ def encode(request: SendRequest) -> bytes | None:
 
 
 async def exchange(
-    client: httpx.AsyncClient,
-    url: httpx.URL,
+    endpoint: ProfilesEndpoint,
     request: SendRequest,
     payload: bytes,
     *,
     wall: Callable[[], float],
 ) -> Verdict:
     """POST ``payload`` for ``request``; what the answer (or its absence) means."""
-    http_request = client.build_request(
-        "POST", url, content=payload, headers={"Idempotency-Key": request.idempotency_key}
-    )
     try:
-        response = await client.send(http_request, stream=True)
+        response = await endpoint.post(payload, request.idempotency_key)
     except httpx.HTTPError as error:
         return classify_exception(error)
     status = response.status_code

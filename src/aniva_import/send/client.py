@@ -1,19 +1,19 @@
-"""The HTTP client: one pooled ``httpx.AsyncClient`` per run, and the checks on
-the API's address made before any request.
+"""The HTTP client: one pool of connections per run (:class:`ProfilesEndpoint`),
+and the checks on the API's address and key made before any request.
 
 HTTP/1.1 with keep-alive, at most ``concurrency`` connections (the sender never
 has more requests in flight), timeouts on connect/read/write/pool, TLS always
 verified against the system's trust store (``truststore``, so a clinic behind a
-corporate certificate authority works), proxies from the environment as httpx
-reads them (never for loopback).  The API key stays an :class:`ApiKey` until
-:class:`ApiKeyAuth` writes the one header that needs it.
+corporate certificate authority works), the proxy the caller names (the CLI reads
+it from the environment as httpx does: :mod:`aniva_import.cli.proxy`), never for
+loopback.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import ssl
-from collections.abc import Generator
 from typing import TYPE_CHECKING, Final
 
 import httpx
@@ -70,6 +70,24 @@ def check_api_url(url: str) -> str:
     return str(parsed).rstrip("/")
 
 
+PROXY_SCHEMES: Final = ("http", "https", "socks5", "socks5h")
+
+
+def check_proxy_url(url: str) -> None:
+    """A proxy address httpx can use, or :class:`ConfigError` (which never repeats the
+    address: it may hold a password)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.scheme not in PROXY_SCHEMES or not parsed.host:
+        raise ConfigError("The proxy address (HTTPS_PROXY or ALL_PROXY) is not one this "
+                          "program can use: give one like http://proxy.example:3128.")
+    if parsed.scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
+        raise ConfigError("The proxy is a SOCKS proxy, which needs the socksio package: "
+                          "pip install 'httpx[socks]' (or use an http:// proxy).")
+
+
 def check_api_key(key: ApiKey) -> None:
     """An HTTP header can carry only visible ASCII: refuse a key that it cannot."""
     if not all("!" <= char <= "~" for char in key.reveal()):
@@ -77,54 +95,78 @@ def check_api_key(key: ApiKey) -> None:
                           "line breaks or non-ASCII letters); check the key file.")
 
 
-class ApiKeyAuth(httpx.Auth):
-    """Adds ``x-api-key`` to each request as it is sent."""
-
-    def __init__(self, key: ApiKey) -> None:
-        self._key = key
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["x-api-key"] = self._key.reveal()
-        yield request
-
-    def __repr__(self) -> str:
-        return "ApiKeyAuth(ApiKey('********'))"
-
-
 def tls_context() -> ssl.SSLContext:
     """Verification on, against the operating system's trust store."""
     return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-def build_client(
-    settings: SendSettings, *, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
-    """The run's client; ``transport`` replaces the network (tests)."""
+class ProfilesEndpoint:
+    """``POST {api-url}/profiles`` over the run's pool of connections.
+
+    The requests go to httpx's transport (``httpx.AsyncHTTPTransport``: the pool,
+    HTTP/1.1 keep-alive, TLS, the proxy) without its client layer: the sender uses
+    none of what that layer adds (cookies, redirects, auth flows, event hooks, URL
+    merging), and its CPU per request is what limits the rate on a fast network
+    (``benchmarks/README.md``).  So the fixed parts of every
+    request are made here once: the headers, the timeouts, the URL.  The API key
+    stays an :class:`ApiKey` until each request's header is written.
+    """
+
+    def __init__(
+        self, settings: SendSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.url = httpx.URL(settings.profiles_url)  # parsed once, not per request
+        self._key = settings.api_key
+        self._transport = transport or build_transport(settings)
+        self._headers = (
+            ("User-Agent", user_agent()),
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+        )
+        self._timeouts = httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.write_timeout,
+            pool=settings.pool_timeout,
+        ).as_dict()
+
+    def __repr__(self) -> str:
+        return f"ProfilesEndpoint({str(self.url)!r})"
+
+    async def post(self, payload: bytes, idempotency_key: str) -> httpx.Response:
+        """Send one profile; the answer with its body still to be read (or an
+        ``httpx.HTTPError``)."""
+        request = httpx.Request(
+            "POST",
+            self.url,
+            content=payload,
+            headers=[
+                *self._headers,
+                ("Idempotency-Key", idempotency_key),
+                ("x-api-key", self._key.reveal()),
+            ],
+            extensions={"timeout": self._timeouts},
+        )
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
+def build_transport(settings: SendSettings) -> httpx.AsyncHTTPTransport:
+    """The run's pool: at most ``concurrency`` connections, kept alive a while; the
+    proxy (``settings.proxy``) for any API but one on this computer."""
     limits = httpx.Limits(
         max_connections=settings.concurrency,
         max_keepalive_connections=settings.concurrency,
         keepalive_expiry=settings.keepalive_expiry,
     )
-    timeout = httpx.Timeout(
-        connect=settings.connect_timeout,
-        read=settings.read_timeout,
-        write=settings.write_timeout,
-        pool=settings.pool_timeout,
-    )
     loopback = is_loopback_host(httpx.URL(settings.api_url).host)
-    return httpx.AsyncClient(
-        auth=ApiKeyAuth(settings.api_key),
-        headers={
-            "User-Agent": user_agent(),
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-        timeout=timeout,
-        limits=limits,
+    return httpx.AsyncHTTPTransport(
+        verify=tls_context(),
         http1=True,
         http2=False,
-        verify=tls_context(),
-        trust_env=not loopback,
-        follow_redirects=False,
-        transport=transport,
+        limits=limits,
+        proxy=None if loopback else settings.proxy,
+        trust_env=False,
     )

@@ -35,7 +35,7 @@ from aniva_import.send._probe import WAIT, BatchPlan, GroupBook, Refusal
 from aniva_import.send.adaptive import AdaptiveRateLimiter
 from aniva_import.send.breaker import CircuitBreaker
 from aniva_import.send.classify import Action, Verdict
-from aniva_import.send.client import build_client
+from aniva_import.send.client import ProfilesEndpoint
 from aniva_import.send.limiter import FixedRateLimiter, PausingLimiter
 from aniva_import.send.outcome import OutcomeKind, SendOutcome, SendRequest
 from aniva_import.send.retry import GiveUp, Retrier
@@ -54,7 +54,7 @@ class _Halted(Exception):
 
 
 class Sender:
-    """Sends profiles; an async context manager owning one ``httpx.AsyncClient``.
+    """Sends profiles; an async context manager owning the run's connections.
 
     ``transport`` replaces the network (``httpx.MockTransport`` in tests); ``clock``
     (monotonic seconds), ``sleep``, ``wall`` (seconds since the epoch, for HTTP-date
@@ -72,8 +72,7 @@ class Sender:
         wall: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
-        self._client = build_client(settings, transport=transport)
-        self._url = httpx.URL(settings.profiles_url)  # parsed once, not per request
+        self._endpoint = ProfilesEndpoint(settings, transport=transport)
         self._clock = clock
         self._sleep = sleep
         self._wall = wall
@@ -117,7 +116,7 @@ class Sender:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._endpoint.aclose()
 
     # -- state ------------------------------------------------------------------
 
@@ -305,7 +304,7 @@ class Sender:
         if track.attempts > 1:
             self._tally.retries += 1
         track.sending = True  # stays True if the exchange is cancelled (abort): maybe sent
-        verdict = await exchange(self._client, self._url, request, payload, wall=self._wall)
+        verdict = await exchange(self._endpoint, request, payload, wall=self._wall)
         track.sending = False
         if verdict.status is not None:
             track.status = verdict.status

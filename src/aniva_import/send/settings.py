@@ -10,7 +10,12 @@ import httpx
 
 from aniva_import import ApiKey
 from aniva_import.errors import ConfigError
-from aniva_import.send.client import PROFILES_PATH, check_api_key, check_api_url
+from aniva_import.send.client import (
+    PROFILES_PATH,
+    check_api_key,
+    check_api_url,
+    check_proxy_url,
+)
 from aniva_import.send.retry import RetryPolicy
 
 #: requests in flight at most, unless told otherwise (measured against the sandbox:
@@ -35,6 +40,8 @@ class SendSettings:
     ``initial_rate``: where the adaptive limiter starts.
     ``keepalive_expiry``: seconds an idle connection is kept (below the usual 5 s
     of servers, so a connection is not reused just as the server closes it).
+    ``proxy``: the proxy to reach the API through (``http://``, ``https://`` or
+    ``socks5://``; never used for an API on this computer); None: directly.
     """
 
     api_url: str
@@ -52,9 +59,13 @@ class SendSettings:
     unknown_limit: int = 20
     initial_rate: float = 20.0
     keepalive_expiry: float = 3.0
+    #: may hold a user name and password: never shown
+    proxy: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_url", check_api_url(self.api_url))
+        if self.proxy is not None:
+            check_proxy_url(self.proxy)
         if not isinstance(self.api_key, ApiKey):
             raise TypeError("api_key must be an ApiKey")
         check_api_key(self.api_key)
