@@ -4,7 +4,9 @@ picks a transport), for the variables and ``NO_PROXY`` forms clinics use."""
 
 from __future__ import annotations
 
+import io
 import os
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,7 +14,11 @@ from httpx._utils import URLPattern, get_environment_proxies
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aniva_import.cli import build_parser
+from aniva_import.cli.console import Console
 from aniva_import.cli.proxy import proxy_for
+from aniva_import.cli.run import settings_from_args
+from aniva_import.settings import Settings
 
 API = "https://api.anivahealth.com/api/v1"
 
@@ -105,3 +111,19 @@ def test_any_environment_gives_httpx_s_answer(
         env[name("all_proxy")] = every
     url = f"https://{host}{port}/api/v1"
     assert proxy_for(url, env) == httpx_proxy(url, env)
+
+
+def test_run_takes_the_proxy_from_its_environment(tmp_path: Path) -> None:
+    key = tmp_path / "key"
+    key.write_text("a-key\n")
+    key.chmod(0o600)
+    env = {"HTTPS_PROXY": "http://proxy.clinic:3128", "NO_PROXY": "intranet.clinic"}
+
+    def settings_for(*argv: str) -> Settings:
+        args = build_parser().parse_args(["run", "list.csv", *argv])
+        return settings_from_args(args, Console(io.StringIO(), io.StringIO(), env))
+
+    assert settings_for("--api-key-file", str(key)).proxy == "http://proxy.clinic:3128"
+    assert settings_for("--api-key-file", str(key), "--api-url",
+                        "https://api.intranet.clinic/v1").proxy is None
+    assert settings_for("--dry-run").proxy is None  # nothing is sent
