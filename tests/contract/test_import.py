@@ -180,6 +180,20 @@ def test_a_bad_key_stops_the_run_after_one_request(
     assert sandbox.profiles() == []
 
 
+def test_a_proxy_it_cannot_use_stops_the_run_before_the_file_is_read(
+    cli: Cli, tmp_path: Path
+) -> None:
+    source = write_file(tmp_path / "list.csv", patients(2))
+    result = cli("run", str(source), "--api-url", "https://anivahealth.com/api/v1",
+                 "--phone-region", "DE", "--state", str(tmp_path / "ledger.sqlite3"),
+                 env={"ANIVA_API_KEY": DEMO_FULL_KEY,
+                      "HTTPS_PROXY": "ftp://clinic:proxy-secret@proxy.clinic"})
+    assert result.code == 2
+    assert "proxy" in result.err
+    assert "proxy-secret" not in result.out + result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["list.csv"]
+
+
 def test_a_key_without_create_user_stops_the_run_and_says_so(
     cli: Cli, sandbox: SandboxServer, tmp_path: Path
 ) -> None:

@@ -400,6 +400,20 @@ def test_the_key_can_come_from_the_environment(
     assert names_in(sandbox.profiles()) == ["Pat1"]
 
 
+def test_a_proxy_it_cannot_use_is_refused_before_anything_is_touched(
+    tmp_path: Path, sandbox: SandboxServer, cli: Cli
+) -> None:
+    config, berlin, _ = _setup(tmp_path, sandbox, url="https://anivahealth.com/api/v1")
+    patients(berlin / "a.csv", [1])
+    before = listing(tmp_path)
+    run = nightly(cli, config, summary=False, metrics=False,
+                  env={"HTTPS_PROXY": "ftp://clinic:proxy-secret@proxy.clinic"})
+    assert run.code == 2
+    assert "proxy" in run.err
+    assert "proxy-secret" not in run.err
+    assert listing(tmp_path) == before
+
+
 def test_a_dry_run_moves_nothing_and_sends_nothing(
     tmp_path: Path, sandbox: SandboxServer, cli: Cli
 ) -> None:

@@ -125,7 +125,7 @@ def _prepare(args: argparse.Namespace, console: Console) -> tuple[NightlyConfig,
     from aniva_import.cli.proxy import proxy_for
     from aniva_import.nightly import JobOptions, load_config
     from aniva_import.pipeline import default_workers
-    from aniva_import.send import check_api_url
+    from aniva_import.send import check_api_url, check_proxy_url
 
     config = load_config(args.config, writable=not args.dry_run)
     _check_output("--summary-json", args.summary_json, args.config)
@@ -137,9 +137,12 @@ def _prepare(args: argparse.Namespace, console: Console) -> tuple[NightlyConfig,
         console.environ.get("ANIVA_API_URL") or DEFAULT_API_URL
     )
     key = None if args.dry_run else _api_key(config.api.key_file, console)
+    proxy = None if args.dry_run else proxy_for(api_url, console.environ)
+    if proxy is not None:
+        check_proxy_url(proxy)
     options = JobOptions(
-        dry_run=args.dry_run, api_url=api_url, api_key=key,
-        proxy=proxy_for(api_url, console.environ), rate=config.api.rate,
+        dry_run=args.dry_run, api_url=api_url, api_key=key, proxy=proxy,
+        rate=config.api.rate,
         concurrency=config.api.concurrency, workers=config.workers or default_workers(),
     )
     return config, options

@@ -43,6 +43,7 @@ _WHERE: dict[str, str] = {
     "StopReason": "aniva_import.send.stop",
     "TokenBucket": "aniva_import.send.limiter",
     "check_api_url": "aniva_import.send.client",
+    "check_proxy_url": "aniva_import.send.client",
     "is_loopback_host": "aniva_import.send.client",
     "parse_retry_after": "aniva_import.send.retry_after",
     "read_error_body": "aniva_import.send.errors_body",
@@ -67,6 +68,7 @@ __all__ = [
     "StopReason",
     "TokenBucket",
     "check_api_url",
+    "check_proxy_url",
     "is_loopback_host",
     "parse_retry_after",
     "read_error_body",
@@ -75,7 +77,12 @@ __all__ = [
 
 if TYPE_CHECKING:
     from aniva_import.send.adaptive import AdaptiveRateLimiter
-    from aniva_import.send.client import check_api_url, is_loopback_host, user_agent
+    from aniva_import.send.client import (
+        check_api_url,
+        check_proxy_url,
+        is_loopback_host,
+        user_agent,
+    )
     from aniva_import.send.errors_body import ErrorBody, read_error_body
     from aniva_import.send.limiter import FixedRateLimiter, Permit, RateLimiter, TokenBucket
     from aniva_import.send.outcome import OutcomeKind, SendOutcome, SendRequest
