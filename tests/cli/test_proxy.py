@@ -61,6 +61,8 @@ def httpx_proxy(url: str, env: dict[str, str]) -> str | None:
         ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "http://api.anivahealth.com"}, "http://p:1"),
         ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "https://api.anivahealth.com"}, None),
         ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "api.anivahealth.com:8443"}, "http://p:1"),
+        ({"Https_Proxy": "http://mixed:1"}, "http://mixed:1"),
+        ({"Https_Proxy": "", "HTTPS_PROXY": "http://upper:2"}, "http://upper:2"),
     ],
 )
 def test_the_proxy_is_the_one_httpx_would_use(env: dict[str, str], expected: str | None) -> None:
@@ -72,6 +74,16 @@ def test_an_empty_lower_case_variable_unsets_the_upper_case_one() -> None:
     env = {"https_proxy": "", "HTTPS_PROXY": "http://upper:2"}
     assert proxy_for(API, env) is None
     assert httpx_proxy(API, env) is None
+
+
+def test_the_system_s_settings_count_only_when_the_environment_names_no_proxy() -> None:
+    system = {"https": "http://system.proxy:8080"}
+    assert proxy_for(API, {}, system=lambda: system) == "http://system.proxy:8080"
+    assert proxy_for(API, {"HTTPS_PROXY": "http://env:1"}, system=lambda: system) == \
+        "http://env:1"
+    # NO_PROXY alone is the environment's word, as for urllib: the system is not read
+    assert proxy_for(API, {"NO_PROXY": "other.org"}, system=lambda: system) is None
+    assert proxy_for(API, {}, system=lambda: {**system, "no": "anivahealth.com"}) is None
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8787/api/v1", "http://localhost:9/api/v1",

@@ -370,6 +370,21 @@ def test_an_unreachable_api_stops_after_the_budget_with_exit_2() -> None:
     assert outcomes[1].attempts == 0
 
 
+def test_through_a_proxy_the_stop_names_the_proxy_not_the_api() -> None:
+    def answer(req: httpx.Request, n: int) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=req) from ConnectionRefusedError(111, "x")
+
+    (outcomes,), client = send(FakeApi(answer), [rows(2)], max_attempts=2,
+                               proxy="http://clinic:pw-secret@proxy.clinic.example:3128")
+    reason = client.stop_reason
+    assert reason is not None
+    assert reason.code == "api_unavailable"
+    assert "The proxy proxy.clinic.example:3128" in reason.message
+    assert "refused the connection" in reason.message
+    assert "pw-secret" not in reason.message
+    assert kinds(outcomes) == ["not_sent"] * 2
+
+
 def test_an_api_answering_503_past_the_budget_stops_with_exit_3() -> None:
     api = FakeApi(lambda req, n: created(n) if n == 0 else httpx.Response(503))
     (outcomes,), client = send(api, [rows(10)], max_attempts=3, concurrency=2)

@@ -49,13 +49,13 @@ class JobOptions:
     dry_run: bool
     api_url: str
     api_key: ApiKey | None = field(default=None, repr=False)
-    #: the proxy to reach the API through (the CLI reads it from the environment)
-    proxy: str | None = field(default=None, repr=False)
     rate: float | None = None
     concurrency: int | None = None
     workers: int = 1
     #: a dry run: where its results files go (None: a temporary folder, removed)
     dry_run_dir: Path | None = None
+    #: the proxy to reach the API through (the CLI reads it from the environment)
+    proxy: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,14 @@ _START_TIMEOUT: Final = 20.0
 _SERVICE: Final = "aniva-import sandbox"
 
 
+#: loopback is never reached through a proxy (urlopen would use HTTP_PROXY)
+_DIRECT: Final = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def _is_sandbox(root: str) -> bool:
     """Whether an aniva-import sandbox answers at ``root`` (loopback only)."""
     try:
-        with urllib.request.urlopen(f"{root}/", timeout=1.0) as answer:  # noqa: S310 - http://127.0.0.1
+        with _DIRECT.open(f"{root}/", timeout=1.0) as answer:
             document = json.loads(answer.read(65536))
     except (OSError, ValueError, urllib.error.URLError):
         return False

@@ -100,8 +100,10 @@ def stop(
     give_up: GiveUp | None = None,
     max_wait: float = 0.0,
     unknown_limit: int = 0,
+    proxy: str | None = None,
 ) -> str:
-    """The sentence of a reason to stop the whole run."""
+    """The sentence of a reason to stop the whole run (``proxy``: the host and port of
+    the proxy the requests go through, if any)."""
     status = verdict.status if verdict is not None else None
     if code is ProblemCode.KEY_REFUSED:
         return (f"The API refused the API key ({http(401)}): check that the key is complete "
@@ -132,12 +134,18 @@ def stop(
     if code is ProblemCode.INTERRUPTED:
         return "The import was interrupted; the rows not yet sent were not sent."
     return _unavailable(verdict, host=host, attempts=attempts, give_up=give_up,
-                        max_wait=max_wait)
+                        max_wait=max_wait, proxy=proxy)
+
+
+#: what cannot be told apart from the proxy itself being unreachable, through a proxy
+_TO_THE_PROXY = {Cause.DNS: "could not be found (DNS)", Cause.REFUSED: "refused the connection",
+                 Cause.CONNECT_TIMEOUT: "did not answer in time",
+                 Cause.CONNECT: "could not be reached"}
 
 
 def _unavailable(
     verdict: Verdict | None, *, host: str, attempts: int, give_up: GiveUp | None,
-    max_wait: float,
+    max_wait: float, proxy: str | None = None,
 ) -> str:
     later = "try again later"
     if verdict is not None and give_up is GiveUp.WAIT_TOO_LONG and verdict.retry_after:
@@ -152,6 +160,10 @@ def _unavailable(
     if verdict.status is not None:
         return f"The API at {host} kept answering {http(verdict.status)} {tries}: {later}."
     cause = verdict.cause
+    if proxy is not None and cause in _TO_THE_PROXY:
+        return (f"The proxy {proxy} (from HTTPS_PROXY or ALL_PROXY) {_TO_THE_PROXY[cause]} "
+                f"{tries}: check the proxy settings and this computer's network, then run "
+                "again.")
     if cause is Cause.DNS:
         return (f"The API host {host} could not be found (DNS) {tries}: check the API "
                 "address and this computer's network, then run again.")

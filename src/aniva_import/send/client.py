@@ -81,8 +81,9 @@ def check_proxy_url(url: str) -> None:
     except (httpx.InvalidURL, TypeError, ValueError):
         parsed = None
     if parsed is None or parsed.scheme not in PROXY_SCHEMES or not parsed.host:
-        raise ConfigError("The proxy address (HTTPS_PROXY or ALL_PROXY) is not one this "
-                          "program can use: give one like http://proxy.example:3128.")
+        raise ConfigError("The proxy address (from HTTPS_PROXY, ALL_PROXY or the system's "
+                          "settings) is not one this program can use: give one like "
+                          "http://proxy.example:3128.")
     if parsed.scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
         raise ConfigError("The proxy is a SOCKS proxy, which needs the socksio package: "
                           "pip install 'httpx[socks]' (or use an http:// proxy).")
@@ -153,6 +154,13 @@ class ProfilesEndpoint:
         await self._transport.aclose()
 
 
+def _proxy(url: str) -> httpx.Proxy:
+    """An ``https://`` proxy is verified as the API is (the system's trust store)."""
+    if httpx.URL(url).scheme == "https":
+        return httpx.Proxy(url, ssl_context=tls_context())
+    return httpx.Proxy(url)
+
+
 def build_transport(settings: SendSettings) -> httpx.AsyncHTTPTransport:
     """The run's pool: at most ``concurrency`` connections, kept alive a while; the
     proxy (``settings.proxy``) for any API but one on this computer."""
@@ -167,6 +175,6 @@ def build_transport(settings: SendSettings) -> httpx.AsyncHTTPTransport:
         http1=True,
         http2=False,
         limits=limits,
-        proxy=None if loopback else settings.proxy,
+        proxy=None if loopback or settings.proxy is None else _proxy(settings.proxy),
         trust_env=False,
     )

@@ -363,7 +363,8 @@ class Sender:
                 self._halt(ProblemCode.API_UNAVAILABLE,
                            say.stop(ProblemCode.API_UNAVAILABLE, verdict, host=self.settings.host,
                                     attempts=track.attempts, give_up=give_up,
-                                    max_wait=self.settings.max_retry_wait))
+                                    max_wait=self.settings.max_retry_wait,
+                                    proxy=self.settings.proxy_host))
         elif action is Action.GROUP_REFUSED or (
             action is Action.FORBIDDEN and self._book.key_proven
         ):

@@ -15,6 +15,7 @@ from aniva_import.send.client import (
     check_api_key,
     check_api_url,
     check_proxy_url,
+    is_loopback_host,
 )
 from aniva_import.send.retry import RetryPolicy
 
@@ -90,6 +91,15 @@ class SendSettings:
     def host(self) -> str:
         """The API's host name, for messages."""
         return httpx.URL(self.api_url).host
+
+    @property
+    def proxy_host(self) -> str | None:
+        """The proxy's host and port, for messages (never its user name or password);
+        None when the requests go directly (no proxy, or an API on this computer)."""
+        if self.proxy is None or is_loopback_host(self.host):
+            return None
+        url = httpx.URL(self.proxy)
+        return url.host if url.port is None else f"{url.host}:{url.port}"
 
     @property
     def profiles_url(self) -> str:
