@@ -98,7 +98,8 @@ ENTRIES = st.sampled_from(["*", "anivahealth.com", ".anivahealth.com", "api.aniv
                            "com", ".com", "other.org", "10.1.2.3", "10.1.2.4", "2001:db8::1",
                            "https://anivahealth.com", "http://api.anivahealth.com",
                            "all://*.anivahealth.com", "api.anivahealth.com:443",
-                           "localhost", "", " "])
+                           "localhost", "", " ", "all://", "all://*", "https://", "http://",
+                           "://api.anivahealth.com", "https://*.anivahealth.com:8443"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -107,7 +108,7 @@ ENTRIES = st.sampled_from(["*", "anivahealth.com", ".anivahealth.com", "api.aniv
     port=st.sampled_from(["", ":443", ":8443"]),
     no_proxy=st.lists(ENTRIES, max_size=4).map(",".join),
     https=st.sampled_from([None, "http://p:1", "p:2", ""]),
-    every=st.sampled_from([None, "http://all:3"]),
+    every=st.sampled_from([None, "http://all:3", "all:4"]),
     upper=st.booleans(),
 )
 def test_any_environment_gives_httpx_s_answer(

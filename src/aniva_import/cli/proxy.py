@@ -19,6 +19,7 @@ import ipaddress
 import sys
 import urllib.request
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import httpx
 
@@ -42,12 +43,24 @@ def proxy_for(
     if is_loopback_host(url.host):
         return None
     table = environment_proxies(environ) or (system or system_proxies)()
-    if any(_bypasses(entry.strip(), url) for entry in table.get("no", "").split(",")):
-        return None
-    proxy = (table.get(url.scheme) or table.get("all") or "").strip()
-    if not proxy:
-        return None
-    return proxy if "://" in proxy else f"http://{proxy}"
+    # httpx's mounts: a proxy per scheme, then NO_PROXY's entries (None: directly);
+    # the most specific pattern that matches wins, the first of equals
+    mounts: dict[str, str | None] = {}
+    for scheme in ("http", "https", "all"):
+        proxy = table.get(scheme, "").strip()
+        if proxy:
+            mounts[f"{scheme}://"] = proxy if "://" in proxy else f"http://{proxy}"
+    for entry in (entry.strip() for entry in table.get("no", "").split(",")):
+        if entry == "*":
+            return None
+        if entry:
+            mounts[_pattern(entry)] = None
+    matching = [
+        (pattern.priority, index, proxy)
+        for index, (key, proxy) in enumerate(mounts.items())
+        if (pattern := _Pattern.parse(key)) is not None and pattern.matches(url)
+    ]
+    return min(matching)[2] if matching else None
 
 
 def environment_proxies(environ: Mapping[str, str]) -> dict[str, str]:
@@ -74,28 +87,42 @@ def system_proxies() -> Mapping[str, str]:
     return {}
 
 
-def _bypasses(entry: str, url: httpx.URL) -> bool:
-    """Whether one ``NO_PROXY`` entry sends requests to ``url`` directly."""
-    if not entry:
-        return False
-    if entry == "*":
-        return True
-    try:
-        pattern = httpx.URL(_pattern(entry))
-    except httpx.InvalidURL:
-        return False
-    if pattern.scheme not in ("all", url.scheme):
-        return False
-    if pattern.port is not None and pattern.port != url.port:
-        return False
-    host = pattern.host
-    if host in ("", "*"):  # any host
-        return True
-    if host.startswith("*."):  # subdomains only
-        return url.host.endswith(host[1:]) and len(url.host) > len(host) - 1
-    if host.startswith("*"):  # the domain and its subdomains
-        return url.host == host[1:] or url.host.endswith(f".{host[1:]}")
-    return url.host == host
+class _Pattern(NamedTuple):
+    """A mount's URL pattern, as httpx matches and ranks it (``all://`` and ``*``:
+    any scheme or host; ``*example.com``: it and its subdomains; ``*.example.com``:
+    its subdomains only)."""
+
+    scheme: str
+    host: str
+    port: int | None
+
+    @classmethod
+    def parse(cls, key: str) -> _Pattern | None:
+        try:
+            url = httpx.URL(key)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            return None  # httpx would fail on it; here it matches nothing
+        return cls("" if url.scheme == "all" else url.scheme,
+                   "" if url.host == "*" else url.host, url.port)
+
+    @property
+    def priority(self) -> tuple[int, int, int]:
+        """Lower is more specific: a port, then a longer host, then a scheme."""
+        return (0 if self.port is not None else 1, -len(self.host), -len(self.scheme))
+
+    def matches(self, url: httpx.URL) -> bool:
+        if self.scheme and self.scheme != url.scheme:
+            return False
+        if self.port is not None and self.port != url.port:
+            return False
+        host = self.host
+        if not host:
+            return True
+        if host.startswith("*."):  # subdomains only
+            return url.host.endswith(host[1:]) and len(url.host) > len(host) - 1
+        if host.startswith("*"):  # the domain and its subdomains
+            return url.host == host[1:] or url.host.endswith(f".{host[1:]}")
+        return url.host == host
 
 
 def _pattern(entry: str) -> str:
