@@ -108,9 +108,9 @@ class ProfilesEndpoint:
     HTTP/1.1 keep-alive, TLS, the proxy) without its client layer: the sender uses
     none of what that layer adds (cookies, redirects, auth flows, event hooks, URL
     merging), and its CPU per request is what limits the rate on a fast network
-    (``benchmarks/README.md``).  So the fixed parts of every
-    request are made here once: the headers, the timeouts, the URL.  The API key
-    stays an :class:`ApiKey` until each request's header is written.
+    (``benchmarks/README.md``).  So the fixed parts of every request are made here
+    once: the headers, the timeouts, the URL.  The API key stays an :class:`ApiKey`
+    until each request's header is written.
     """
 
     def __init__(
