@@ -85,7 +85,12 @@ def sandbox_for_import(port: int = DEFAULT_PORT) -> Iterator[SpawnedSandbox]:
 
 
 def _port_free(port: int) -> bool:
+    """Whether the sandbox could listen on ``port``.  On Linux with address reuse on,
+    as uvicorn binds, so the closed connections of a sandbox that just stopped do not
+    hold the port (a listener still does; elsewhere reuse could hide one)."""
     with socket.socket() as probe:
+        if sys.platform.startswith("linux"):
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((DEFAULT_HOST, port))
         except OSError:
