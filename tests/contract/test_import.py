@@ -7,8 +7,10 @@ file accounted for.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from aniva_import.cli import main
 from aniva_import.sandbox import DEMO_FULL_KEY, DEMO_NOSCOPE_KEY, Faults
 from aniva_import.testing import SandboxServer
 from tests.conftest import CliResult, read_results_csv
@@ -500,3 +503,26 @@ def test_ctrl_c_stops_taking_rows_writes_every_row_and_exits_130(
     names = stored_names(sandbox)
     assert len(names) == 150
     assert len(set(names)) == 150
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_bar_shows_rows_counts_rate_and_time_left(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    source = write_file(tmp_path / "list.csv", patients(60))
+    err = _Tty()
+    code = main(["run", str(source), "--api-url", sandbox.base_url, "--phone-region", "DE",
+                 "--state", str(tmp_path / "ledger.sqlite3"), "--workers", "1"],
+                stdout=io.StringIO(), stderr=err, environ={"ANIVA_API_KEY": DEMO_FULL_KEY})
+    assert code == 0
+    drawn = err.getvalue()
+    assert "importing:" in drawn
+    # a total (estimated from the file's size), so a time left: "| 25/61 [00:00<00:01"
+    assert re.search(r"\| \d+/\d+ \[\d\d:\d\d<\d\d:\d\d", drawn)
+    assert re.search(r"\b25 created\b", drawn)  # moving while the rows are sent
+    assert re.search(r"\d+ req/s", drawn)
+    assert len(sandbox.profiles()) == 60

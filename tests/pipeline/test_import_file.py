@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from aniva_import import ApiKey
 from aniva_import.errors import Interrupted
 from aniva_import.pipeline import ProcessExecutor, Progressed, import_file
 from aniva_import.pipeline.executor import EARLY_START_BYTES
 from aniva_import.settings import Settings
+from aniva_import.testing import SandboxServer
 from tests.conftest import read_results_csv
 
 FIXED_NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -415,6 +417,35 @@ def test_progress_says_what_happens_with_a_total_and_stopping_at_once(tmp_path: 
         import_file(Settings(input=source, dry_run=True, group="demo-clinic", phone_region="DE",
                              chunk_rows=100, overwrite=True), clock=clock, progress=interrupt)
     assert stages[-1] == "stopping"  # said before the results file is finished
+
+
+def test_a_live_run_s_progress_moves_while_a_chunk_is_sent(
+    tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    """One chunk of 120 rows, sent in batches of 40: the bar hears the rows as their
+    outcomes reach the ledger, with the sender's figures, not only once the chunk is
+    written; every row is counted once."""
+    source = tmp_path / "list.csv"
+    write_list(source, 120, bad_every=10)  # 12 invalid rows: never sent
+    steps: list[Progressed] = []
+    report = import_file(
+        Settings(input=source, group="demo-clinic", phone_region="DE", chunk_rows=1000,
+                 send_batch_rows=40, api_url=sandbox.base_url,
+                 api_key=ApiKey(sandbox.full_key), state=tmp_path / "ledger.sqlite3"),
+        clock=clock, progress=steps.append,
+    )
+    assert report.counts["created"] == 108
+    sending = [s for s in steps if s.stage == "sending" and s.rows]
+    assert len(sending) >= 108 // 25  # every few rows, not once per chunk
+    assert sending[-1].pending == {"created": 108}
+    assert [sum(s.pending.values()) for s in sending] == sorted(
+        sum(s.pending.values()) for s in sending)  # growing within the chunk
+    assert all(s.report.sending is not None and s.report.sending.requests > 0
+               and s.report.sending.achieved_rate > 0 for s in sending)
+    assert sum(s.rows for s in steps) == 120  # the rows sent, then the rest when written
+    assert steps[-1].stage == "checking"
+    assert steps[-1].rows == 12
+    assert steps[-1].pending == {}
 
 
 def test_a_formula_without_a_saved_value_makes_its_row_invalid_never_empty(

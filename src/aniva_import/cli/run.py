@@ -4,6 +4,7 @@ the terminal summary and the exit code."""
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -259,9 +260,9 @@ class _Progress:
                                   total=step.total)
         if step.total is not None and step.total != bar.total:
             bar.total = step.total
-        bar.update(step.rows)
-        if not self.settings.dry_run:
+        if not self.settings.dry_run:  # before the update, which draws the bar
             bar.set_postfix_str(_live_figures(step), refresh=False)
+        bar.update(step.rows)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -277,8 +278,9 @@ def _file_size(path: Path) -> int:
 
 
 def _live_figures(step: Progressed) -> str:
-    """Created / failed / unknown so far and the current rate, for the progress bar."""
-    counts, sending = step.report.counts, step.report.sending
+    """Created / failed / unknown so far (the rows written, and those of the chunk being
+    sent) and the current rate, for the progress bar."""
+    counts, sending = step.report.counts + Counter(step.pending), step.report.sending
     parts = [f"{counts[s]} {s}" for s in ("created", "already_imported", "failed", "unknown")
              if counts[s]]
     if sending is not None and sending.achieved_rate:

@@ -26,7 +26,7 @@ import asyncio
 import signal
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -54,6 +54,9 @@ from aniva_import.send import (
     StopReason,
 )
 from aniva_import.validate import identity_of, undated_identity_of
+
+#: told the outcomes just recorded in the ledger, and the sender's figures now
+OnRecorded = Callable[[Sequence[SendOutcome], SendStats], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +121,12 @@ class Deliverer:
         batch_rows: int = 250,
         resend_unknown: bool = False,
         sender: Sender | None = None,
+        on_recorded: OnRecorded | None = None,
     ) -> None:
         self.settings = settings
+        #: hears the outcomes of each few rows once the ledger holds them, with the
+        #: sender's figures then (for a progress bar)
+        self.on_recorded = on_recorded
         self.source = source
         self.ledger_api = ledger_api or settings.api_url
         self.batch_rows = max(1, batch_rows)
@@ -246,16 +253,21 @@ class Deliverer:
             )
             sent_keys.append(key)
         keys = dict(zip((r.row for r in requests), sent_keys, strict=True))
-        early = _EarlyRecords(self.ledger, keys)
+        early = _EarlyRecords(self.ledger, keys, self._recorded)
         outcomes = []
         if requests:
             outcomes = self._run(self._sender.send_batch(requests, on_settled=early.settled))
         early.flush()
-        self.ledger.record(  # the rest (never sent ones among them), synced to disk
-            _ledger_outcome(keys[o.row], o) for o in outcomes if o.row not in early.recorded
-        )
+        rest = [o for o in outcomes if o.row not in early.recorded]
+        self.ledger.record(_ledger_outcome(keys[o.row], o) for o in rest)  # synced to disk
+        if rest:  # the never sent ones among them
+            self._recorded(rest)
         found.update((o.row, Delivery(outcome=o)) for o in outcomes)
         return found
+
+    def _recorded(self, outcomes: Sequence[SendOutcome]) -> None:
+        if self.on_recorded is not None:
+            self.on_recorded(outcomes, self.stats)
 
     def _run(self, batch: asyncio.Future[list[SendOutcome]] | object) -> list[SendOutcome]:
         """Run one batch on the loop; a Ctrl-C stops it gracefully, a second aborts it."""
@@ -273,12 +285,18 @@ class Deliverer:
 
 
 class _EarlyRecords:
-    """Outcomes recorded while their batch goes on, a few at a time."""
+    """Outcomes recorded while their batch goes on, a few at a time (and then told to
+    ``on_recorded``)."""
 
     EVERY: Final = 25
 
-    def __init__(self, ledger: Ledger, keys: Mapping[int, LedgerKey]) -> None:
-        self._ledger, self._keys = ledger, keys
+    def __init__(
+        self,
+        ledger: Ledger,
+        keys: Mapping[int, LedgerKey],
+        on_recorded: Callable[[Sequence[SendOutcome]], None],
+    ) -> None:
+        self._ledger, self._keys, self._on_recorded = ledger, keys, on_recorded
         self._pending: list[SendOutcome] = []
         self.recorded: set[int] = set()
 
@@ -294,6 +312,7 @@ class _EarlyRecords:
                 (_ledger_outcome(self._keys[o.row], o) for o in pending), synced=False
             )
             self.recorded.update(o.row for o in pending)
+            self._on_recorded(pending)
 
 
 def _ledger_outcome(key: LedgerKey, outcome: SendOutcome) -> Created | Unknown | Released:

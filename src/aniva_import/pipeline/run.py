@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from aniva_import.errors import (
@@ -55,7 +57,7 @@ from aniva_import.settings import Settings
 
 if TYPE_CHECKING:  # a dry run never imports the sending side (httpx, the ledger)
     from aniva_import.pipeline.deliver import Deliverer
-    from aniva_import.send import SendSettings
+    from aniva_import.send import SendOutcome, SendSettings, SendStats
 
 Clock = Callable[[], dt.datetime]
 
@@ -73,6 +75,9 @@ class Progressed:
     #: rows expected in all (a workbook's row count, or a CSV's estimated from its
     #: size and the first rows); None until known
     total: int | None = None
+    #: a live run, "sending": the rows of the chunk being sent whose outcome is known
+    #: (in the ledger) but not yet written, by the status they will most likely have
+    pending: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
 
 Progress = Callable[[Progressed], None]
@@ -117,6 +122,8 @@ class _Run:
             started_at=clock(),
         )
         self.committed = False  # a results file was written
+        #: the chunk being delivered: its rows whose outcome is known, by kind
+        self.pending: Counter[str] = Counter()
 
     def run(self) -> RunReport:
         settings, report = self.settings, self.report
@@ -163,6 +170,7 @@ class _Run:
                     ledger_api=settings.ledger_api or sending.api_url,
                     source=settings.input.name, batch_rows=settings.send_batch_rows,
                     resend_unknown=settings.resend_unknown,
+                    on_recorded=self.sent if self.progress else None,
                 ) as deliverer:
                     report.recovered = deliverer.recovered
                     try:
@@ -220,6 +228,15 @@ class _Run:
         report.header_row = table.header_row if table.skipped else None
         return table
 
+    def sent(self, outcomes: Sequence[SendOutcome], stats: SendStats) -> None:
+        """A few more rows of the chunk being delivered have their outcome: the progress
+        bar moves while the chunk is sent (it is written whole once it is done)."""
+        self.pending.update(o.kind.value for o in outcomes)
+        self.report.sending = stats
+        if self.progress:
+            self.progress(Progressed(len(outcomes), self.report, stage="sending",
+                                     pending=MappingProxyType(dict(self.pending))))
+
     def tell(self, stage: str) -> None:
         """Tell the progress callback what is happening (no rows finished)."""
         if self.progress:
@@ -261,16 +278,19 @@ class _Run:
         try:
             checked = check(table, plan, self.executor, chunk_rows=self.settings.chunk_rows)
             for chunk, verdict in checked:
+                total = estimate.update(chunk)
                 deliveries = None
                 if deliverer is not None:
+                    if self.progress:  # the total first: the bar can say how long is left
+                        self.progress(Progressed(0, self.report, stage="sending", total=total))
                     deliveries = deliverer.deliver_checked(verdict)
                 rows = finish_chunk(chunk, verdict, kept, deliveries, plan.columns)
                 with interrupt_after_the_write():  # a chunk is written and counted whole
                     writer.write(rows)
                     self.report.add_rows(rows)
+                told, self.pending = sum(self.pending.values()), Counter()
                 if self.progress:
-                    total = estimate.update(chunk)
-                    self.progress(Progressed(len(rows), self.report, total=total))
+                    self.progress(Progressed(len(rows) - told, self.report, total=total))
                 _stop_if_interrupted(deliverer)  # the chunk being sent is written: stop here
         except KeyboardInterrupt as stop:
             self.tell("stopping")

@@ -99,6 +99,7 @@ class Sender:
         self._stop: tuple[ProblemCode, str] | None = None
         self._workers: list[asyncio.Task[None]] = []
         self._busy = False
+        self._batch_started: float | None = None  # while a batch is sent
         self._on_settled: Callable[[SendOutcome], None] | None = None
 
     def __repr__(self) -> str:
@@ -142,7 +143,10 @@ class Sender:
     def stats(self) -> SendStats:
         limiter = self._limiter
         slowdowns = limiter.slowdowns if isinstance(limiter, AdaptiveRateLimiter) else 0
-        return self._tally.snapshot(rate_limit=limiter.rate, slowdowns=slowdowns)
+        started = self._batch_started
+        ongoing = 0.0 if started is None else self._clock() - started
+        return self._tally.snapshot(rate_limit=limiter.rate, slowdowns=slowdowns,
+                                    ongoing=ongoing)
 
     def stop(self) -> None:
         """Graceful stop: no new request starts; requests in flight finish (within
@@ -197,7 +201,7 @@ class Sender:
             raise RuntimeError("send_batch is already running")
         self._busy = True
         self._on_settled = on_settled
-        started = self._clock()
+        started = self._batch_started = self._clock()
         results: list[SendOutcome | None] = [None] * len(requests)
         tracks: dict[int, Track] = {}
         plan = BatchPlan(self._book)
@@ -232,6 +236,7 @@ class Sender:
         finally:
             self._busy = False
             self._on_settled = None
+            self._batch_started = None
             self._tally.elapsed += self._clock() - started
         outcomes = [
             outcome if outcome is not None else self._unsent(requests[i], tracks.get(i))

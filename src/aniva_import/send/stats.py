@@ -50,8 +50,11 @@ class Tally:
     def outcome(self, outcome: SendOutcome) -> None:
         self.by_kind[outcome.kind] += 1
 
-    def snapshot(self, *, rate_limit: float | None, slowdowns: int) -> SendStats:
-        elapsed = self.elapsed
+    def snapshot(
+        self, *, rate_limit: float | None, slowdowns: int, ongoing: float = 0.0
+    ) -> SendStats:
+        """The figures now; ``ongoing``: seconds of the batch still being sent."""
+        elapsed = self.elapsed + ongoing
         return SendStats(
             requests=self.requests,
             retries=self.retries,
