@@ -39,11 +39,27 @@ def test_reprs_never_show_the_proxy_s_password() -> None:
     assert not [text for text in shown if CANARY in text]
 
 
-def test_a_proxy_it_cannot_use_is_refused_without_repeating_it() -> None:
+@pytest.mark.parametrize("proxy", [
+    f"ftp://clinic:{CANARY}@proxy.clinic.example",
+    # a '/' or '#' in the password: the part before it would be taken for the host
+    f"http://clinic:2024/{CANARY}@proxy.clinic.example:3128",
+    f"http://clinic:1234#{CANARY}@proxy.clinic.example:3128",
+])
+def test_a_proxy_it_cannot_use_is_refused_without_repeating_it(proxy: str) -> None:
     with pytest.raises(ConfigError) as refused:
-        settings(proxy=f"ftp://clinic:{CANARY}@proxy.clinic.example")
+        settings(proxy=proxy)
     assert CANARY not in str(refused.value)
+    assert "clinic:" not in str(refused.value)
     assert "proxy" in str(refused.value)
+
+
+def test_messages_name_the_proxy_by_its_host_and_port_alone() -> None:
+    assert settings(proxy=f"http://clinic:{CANARY}@proxy.example:3128").proxy_host == \
+        "proxy.example:3128"
+    assert settings(proxy="http://[2001:db8::5]:3128").proxy_host == "[2001:db8::5]:3128"
+    assert settings(proxy="http://proxy.example").proxy_host == "proxy.example"
+    assert settings(api_url="http://127.0.0.1:8787/api/v1",
+                    proxy="http://proxy.example:3128").proxy_host is None  # not used
 
 
 def test_outcomes_and_stop_reasons_never_show_the_key_even_if_the_api_echoes_it() -> None:

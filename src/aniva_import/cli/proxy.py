@@ -6,7 +6,8 @@
 host; ``example.com`` means it and its subdomains; ``.example.com`` its subdomains
 only; an IP address or ``localhost`` that host (no address ranges).  An address
 without a scheme is an ``http://`` proxy.  When the environment names no proxy at
-all, Windows' and macOS' proxy settings are read, as urllib and httpx do.  A loopback
+all, Windows' and macOS' proxy settings are read, as urllib and httpx do (their own
+lists of hosts to reach directly and automatic configuration scripts are not).  A loopback
 API (the sandbox) never goes through a proxy.  The sender (``SendSettings.proxy``)
 takes the result: the library reads no environment variables.
 ``tests/cli/test_proxy.py`` checks these rules against httpx's own reading of the
@@ -82,8 +83,10 @@ def environment_proxies(environ: Mapping[str, str]) -> dict[str, str]:
 def system_proxies() -> Mapping[str, str]:
     """The proxies of the system's settings (Windows' registry, macOS' configuration);
     none on other systems, where the environment is the only source."""
-    if sys.platform in ("win32", "darwin"):
-        return urllib.request.getproxies()
+    if sys.platform == "win32":
+        return urllib.request.getproxies_registry()
+    if sys.platform == "darwin":
+        return urllib.request.getproxies_macosx_sysconf()
     return {}
 
 

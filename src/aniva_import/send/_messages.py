@@ -137,10 +137,11 @@ def stop(
                         max_wait=max_wait, proxy=proxy)
 
 
-#: what cannot be told apart from the proxy itself being unreachable, through a proxy
+#: through a proxy, a connection that fails is the one to the proxy
 _TO_THE_PROXY = {Cause.DNS: "could not be found (DNS)", Cause.REFUSED: "refused the connection",
-                 Cause.CONNECT_TIMEOUT: "did not answer in time",
                  Cause.CONNECT: "could not be reached"}
+#: where a proxy comes from (the CLI's reading: :mod:`aniva_import.cli.proxy`)
+_PROXY_SETTINGS = "HTTPS_PROXY, ALL_PROXY or the system's proxy settings"
 
 
 def _unavailable(
@@ -161,9 +162,12 @@ def _unavailable(
         return f"The API at {host} kept answering {http(verdict.status)} {tries}: {later}."
     cause = verdict.cause
     if proxy is not None and cause in _TO_THE_PROXY:
-        return (f"The proxy {proxy} (from HTTPS_PROXY or ALL_PROXY) {_TO_THE_PROXY[cause]} "
-                f"{tries}: check the proxy settings and this computer's network, then run "
-                "again.")
+        return (f"The proxy {proxy} (from {_PROXY_SETTINGS}) {_TO_THE_PROXY[cause]} {tries}: "
+                "check the proxy settings and this computer's network, then run again.")
+    if proxy is not None and cause is Cause.CONNECT_TIMEOUT:
+        return (f"Connecting through the proxy {proxy} to the API at {host} timed out "
+                f"{tries}: check the proxy settings ({_PROXY_SETTINGS}) and the network, "
+                f"or {later}.")
     if cause is Cause.DNS:
         return (f"The API host {host} could not be found (DNS) {tries}: check the API "
                 "address and this computer's network, then run again.")
@@ -177,8 +181,9 @@ def _unavailable(
         return (f"The secure connection (TLS) to {host} could not be set up {tries}: check "
                 "the API address and any proxy.")
     if cause is Cause.PROXY:
-        return (f"The proxy did not connect to the API at {host} {tries}: check the proxy "
-                f"settings (HTTPS_PROXY), or {later}.")
+        return (f"The proxy did not connect to the API at {host} {tries}: it may need a user "
+                f"name and password, or not allow this address; check the proxy settings "
+                f"({_PROXY_SETTINGS}), or {later}.")
     if cause is Cause.POOL_TIMEOUT:
         return f"No connection to the API at {host} became free in time {tries}: {later}."
     return f"The API at {host} could not be reached {tries}: check the network, or {later}."

@@ -84,6 +84,11 @@ def check_proxy_url(url: str) -> None:
         raise ConfigError("The proxy address (from HTTPS_PROXY, ALL_PROXY or the system's "
                           "settings) is not one this program can use: give one like "
                           "http://proxy.example:3128.")
+    credentials, at, _ = url.partition("://")[2].rpartition("@")
+    if at and any(char in credentials for char in "/?#"):  # read as the host otherwise
+        raise ConfigError("The proxy's user name or password holds a '/', '?' or '#', which "
+                          "must be written %2F, %3F or %23 in the proxy address (HTTPS_PROXY, "
+                          "ALL_PROXY).")
     if parsed.scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
         raise ConfigError("The proxy is a SOCKS proxy, which needs the socksio package: "
                           "pip install 'httpx[socks]' (or use an http:// proxy).")

@@ -99,7 +99,8 @@ class SendSettings:
         if self.proxy is None or is_loopback_host(self.host):
             return None
         url = httpx.URL(self.proxy)
-        return url.host if url.port is None else f"{url.host}:{url.port}"
+        host = f"[{url.host}]" if ":" in url.host else url.host  # an IPv6 address
+        return host if url.port is None else f"{host}:{url.port}"
 
     @property
     def profiles_url(self) -> str:
