@@ -233,9 +233,9 @@ class _Run:
         bar moves while the chunk is sent (it is written whole once it is done)."""
         self.pending.update(o.kind.value for o in outcomes)
         self.report.sending = stats
-        if self.progress:
-            self.progress(Progressed(len(outcomes), self.report, stage="sending",
-                                     pending=MappingProxyType(dict(self.pending))))
+        assert self.progress is not None, "told only when there is a progress bar"
+        self.progress(Progressed(len(outcomes), self.report, stage="sending",
+                                 pending=MappingProxyType(dict(self.pending))))
 
     def tell(self, stage: str) -> None:
         """Tell the progress callback what is happening (no rows finished)."""

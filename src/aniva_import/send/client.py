@@ -168,18 +168,17 @@ def _proxy(url: str) -> httpx.Proxy:
 
 def build_transport(settings: SendSettings) -> httpx.AsyncHTTPTransport:
     """The run's pool: at most ``concurrency`` connections, kept alive a while; the
-    proxy (``settings.proxy``) for any API but one on this computer."""
+    proxy, if ``settings.proxy`` names one."""
     limits = httpx.Limits(
         max_connections=settings.concurrency,
         max_keepalive_connections=settings.concurrency,
         keepalive_expiry=settings.keepalive_expiry,
     )
-    loopback = is_loopback_host(httpx.URL(settings.api_url).host)
     return httpx.AsyncHTTPTransport(
         verify=tls_context(),
         http1=True,
         http2=False,
         limits=limits,
-        proxy=None if loopback or settings.proxy is None else _proxy(settings.proxy),
+        proxy=None if settings.proxy is None else _proxy(settings.proxy),
         trust_env=False,
     )

@@ -98,7 +98,6 @@ class Sender:
         self._outcomes = Outcomes(settings.api_key)
         self._stop: tuple[ProblemCode, str] | None = None
         self._workers: list[asyncio.Task[None]] = []
-        self._busy = False
         self._batch_started: float | None = None  # while a batch is sent
         self._on_settled: Callable[[SendOutcome], None] | None = None
 
@@ -197,9 +196,8 @@ class Sender:
         """Send ``requests``; one outcome each, in the same order.  ``on_settled`` hears
         each outcome as soon as it is settled, while the batch goes on (the rows never
         sent are only in the returned list)."""
-        if self._busy:
+        if self._batch_started is not None:
             raise RuntimeError("send_batch is already running")
-        self._busy = True
         self._on_settled = on_settled
         started = self._batch_started = self._clock()
         results: list[SendOutcome | None] = [None] * len(requests)
@@ -234,7 +232,6 @@ class Sender:
                            say.stop(ProblemCode.FORBIDDEN, None, host=self.settings.host,
                                     groups=(group,)))
         finally:
-            self._busy = False
             self._on_settled = None
             self._batch_started = None
             self._tally.elapsed += self._clock() - started

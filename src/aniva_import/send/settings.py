@@ -42,7 +42,7 @@ class SendSettings:
     ``keepalive_expiry``: seconds an idle connection is kept (below the usual 5 s
     of servers, so a connection is not reused just as the server closes it).
     ``proxy``: the proxy to reach the API through (``http://``, ``https://`` or
-    ``socks5://``; never used for an API on this computer); None: directly.
+    ``socks5://``; checked, then dropped for an API on this computer); None: directly.
     """
 
     api_url: str
@@ -67,6 +67,8 @@ class SendSettings:
         object.__setattr__(self, "api_url", check_api_url(self.api_url))
         if self.proxy is not None:
             check_proxy_url(self.proxy)
+            if is_loopback_host(self.host):  # an API on this computer is reached directly
+                object.__setattr__(self, "proxy", None)
         if not isinstance(self.api_key, ApiKey):
             raise TypeError("api_key must be an ApiKey")
         check_api_key(self.api_key)
@@ -95,8 +97,8 @@ class SendSettings:
     @property
     def proxy_host(self) -> str | None:
         """The proxy's host and port, for messages (never its user name or password);
-        None when the requests go directly (no proxy, or an API on this computer)."""
-        if self.proxy is None or is_loopback_host(self.host):
+        None when the requests go directly."""
+        if self.proxy is None:
             return None
         url = httpx.URL(self.proxy)
         host = f"[{url.host}]" if ":" in url.host else url.host  # an IPv6 address
